@@ -1,0 +1,144 @@
+// mapigate-engine: the gateway daemon. Samba's mapiproxy module forwards the
+// Exchange RPC calls here; the engine runs the protocol servers, the sessions
+// and the mailbox store, outside the domain controller's process.
+#include "common/config.h"
+#include "common/log.h"
+#include "engine/ipc_server.h"
+#include "mapiproxy/servers/dispatcher.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <getopt.h>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+
+int g_stop_pipe[2] = {-1, -1};
+
+void on_signal(int) {
+    char c = 1;
+    ssize_t r = write(g_stop_pipe[1], &c, 1);
+    (void)r;
+}
+
+void usage(FILE* out) {
+    fprintf(out,
+            "Usage: mapigate-engine [options]\n"
+            "  -s, --configfile FILE   smb.conf to read (default /etc/samba/smb.conf)\n"
+            "      --socket PATH       engine socket (default: smb.conf 'mapiproxy:engine_socket',\n"
+            "                          else /run/mapigate/engine.sock)\n"
+            "  -F, --foreground        do not detach; log to stderr\n"
+            "  -d, --debuglevel LEVEL  error|warn|info|debug|trace or 0-4 (default info)\n"
+            "      --syslog            log to syslog (default when detached)\n"
+            "      --pidfile FILE      write the process id to FILE\n"
+            "      --workers N         worker threads (default 8)\n"
+            "      --check-config      parse the configuration, report, and exit\n"
+            "  -V, --version           print the version and exit\n"
+            "  -h, --help              this help\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string conf_path = "/etc/samba/smb.conf";
+    std::string socket_override, pidfile, level = "info";
+    bool foreground = false, use_syslog = false, check_only = false;
+    long workers = 8;
+
+    enum { OPT_SOCKET = 1000, OPT_SYSLOG, OPT_PIDFILE, OPT_WORKERS, OPT_CHECK };
+    static const option opts[] = {
+        {"configfile", required_argument, nullptr, 's'}, {"socket", required_argument, nullptr, OPT_SOCKET},
+        {"foreground", no_argument, nullptr, 'F'},        {"debuglevel", required_argument, nullptr, 'd'},
+        {"syslog", no_argument, nullptr, OPT_SYSLOG},     {"pidfile", required_argument, nullptr, OPT_PIDFILE},
+        {"workers", required_argument, nullptr, OPT_WORKERS}, {"check-config", no_argument, nullptr, OPT_CHECK},
+        {"version", no_argument, nullptr, 'V'},           {"help", no_argument, nullptr, 'h'},
+        {nullptr, 0, nullptr, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "s:Fd:Vh", opts, nullptr)) != -1) {
+        switch (c) {
+        case 's': conf_path = optarg; break;
+        case OPT_SOCKET: socket_override = optarg; break;
+        case 'F': foreground = true; break;
+        case 'd': level = optarg; break;
+        case OPT_SYSLOG: use_syslog = true; break;
+        case OPT_PIDFILE: pidfile = optarg; break;
+        case OPT_WORKERS:
+            workers = strtol(optarg, nullptr, 10);
+            if (workers < 1 || workers > 256) {
+                fprintf(stderr, "mapigate-engine: --workers must be between 1 and 256\n");
+                return 2;
+            }
+            break;
+        case OPT_CHECK: check_only = true; break;
+        case 'V': printf("mapigate-engine %s\n", PACKAGE_VERSION); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+
+    auto lvl = mg::log::parse_level(level, mg::log::Level::Info);
+    mg::log::init("mapigate-engine", use_syslog || !foreground, lvl);
+
+    mg::GatewayConfig cfg;
+    try {
+        cfg = mg::GatewayConfig::from(mg::SmbConf::load(conf_path));
+    } catch (const std::exception& e) {
+        fprintf(stderr, "mapigate-engine: %s\n", e.what());
+        LOG_ERROR("configuration error: %s", e.what());
+        return 1;
+    }
+    for (const auto& w : cfg.warnings) LOG_WARN("%s", w.c_str());
+    if (!socket_override.empty()) cfg.engine_socket = socket_override;
+    if (check_only) {
+        printf("configuration %s: OK\n", conf_path.c_str());
+        printf("engine socket: %s\n", cfg.engine_socket.c_str());
+        printf("openchangedb: %s\n", cfg.openchangedb ? cfg.openchangedb->redacted().c_str() : "(not set)");
+        printf("indexing: %s\n", cfg.indexing ? cfg.indexing->redacted().c_str() : "(not set)");
+        printf("named properties: %s\n", cfg.namedprops ? cfg.namedprops->redacted().c_str() : "(not set)");
+        return 0;
+    }
+    if (!cfg.openchangedb) LOG_WARN("'mapiproxy:openchangedb' is not set in %s", conf_path.c_str());
+
+    if (!foreground) {
+        if (daemon(0, 0) != 0) {
+            LOG_ERROR("cannot detach: %s", strerror(errno));
+            return 1;
+        }
+    }
+    if (pipe2(g_stop_pipe, O_CLOEXEC) != 0) return 1;
+    struct sigaction sa{};
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    mg::Dispatcher dispatcher;
+    dispatcher.set_server(mg::ipc::Iface::Emsmdb, std::make_shared<mg::MinimalEmsmdbServer>());
+
+    mg::IpcServer server(cfg.engine_socket, dispatcher, size_t(workers));
+    try {
+        server.listen();
+    } catch (const std::exception& e) {
+        LOG_ERROR("%s", e.what());
+        if (foreground) fprintf(stderr, "mapigate-engine: %s\n", e.what());
+        return 1;
+    }
+    if (!pidfile.empty()) {
+        FILE* f = fopen(pidfile.c_str(), "w");
+        if (f) {
+            fprintf(f, "%d\n", int(getpid()));
+            fclose(f);
+        }
+    }
+    LOG_INFO("mapigate-engine %s started (config %s)", PACKAGE_VERSION, conf_path.c_str());
+    server.run(g_stop_pipe[0]);
+    if (!pidfile.empty()) unlink(pidfile.c_str());
+    LOG_INFO("mapigate-engine stopped");
+    return 0;
+}
