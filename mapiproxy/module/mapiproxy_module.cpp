@@ -306,11 +306,9 @@ NTSTATUS mg_bind(dcesrv_connection_context* context, const dcesrv_interface* ifa
         DEBUG(3, ("mapiproxy: refusing NDR64 context for %s\n", iface->name));
         return NT_STATUS_RPC_UNSUPPORTED_NAME_SYNTAX;
     }
-    dcesrv_auth* auth = context->conn->default_auth_state;
-    if (auth == nullptr || auth->auth_type == DCERPC_AUTH_TYPE_NONE) {
-        DEBUG(2, ("mapiproxy: anonymous bind to %s refused\n", iface->name));
-        return NT_STATUS_ACCESS_DENIED;
-    }
+    // Samba negotiates authentication only after the interface has accepted
+    // the presentation context, so anonymous callers cannot be told apart
+    // here; mg_dispatch refuses them on their first call (fault 5).
     return NT_STATUS_OK;
 }
 
