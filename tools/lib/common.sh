@@ -7,7 +7,7 @@ MG_PY=/usr/bin/python3   # Debian's python: sees python3-samba, impacket, exchan
 # Debian 12 packages the build, the sandbox and the tests need.
 MG_PACKAGES=(
   build-essential autoconf automake libtool pkg-config g++ clang libclang-rt-14-dev
-  samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-dev winbind ldap-utils krb5-user smbclient python3-samba
+  ldb-tools samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-dev winbind ldap-utils krb5-user smbclient python3-samba
   libtalloc-dev libtevent-dev libldb-dev libmariadb-dev libldap-dev libssl-dev
   libical-dev libgmime-3.0-dev libboost-dev cpputest
   mariadb-server mariadb-client dovecot-imapd dovecot-lmtpd dovecot-ldap

@@ -46,6 +46,7 @@ _start() {  # name logfile cmd...
     setsid "$@" >>"$log" 2>&1 < /dev/null &
   fi
   echo $! > "$MG_RUN/$name.pid"
+  disown $! 2>/dev/null || true
 }
 _pid() { cat "$MG_RUN/$1.pid" 2>/dev/null || true; }
 _alive() { local p; p=$(_pid "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
@@ -236,7 +237,6 @@ passdb {
   driver = passwd-file
   args = $d/conf/master-users
   master = yes
-  pass = yes
 }
 passdb {
   driver = ldap
@@ -244,7 +244,8 @@ passdb {
 }
 userdb {
   driver = static
-  args = uid=mgvmail gid=mgvmail home=$d/mail/%n allow_all_users=yes
+  # master_user=%u: a master login acts with the user's own ACL rights
+  args = uid=mgvmail gid=mgvmail home=$d/mail/%n allow_all_users=yes master_user=%u
 }
 service imap-login {
   inet_listener imap {
@@ -296,6 +297,7 @@ stack_ping() {
 
 stack_up() {
   mkdir -p "$MG_DIR" "$MG_RUN" "$MG_LOGS"
+  chmod 755 "$MG_DIR"   # Dovecot's mail processes (uid mgvmail) traverse it
   stack_netns_up
   stack_provision_dc
   stack_create_demo_user
@@ -324,7 +326,7 @@ stack_status() {
 stack_env() {
   local dn=""
   dn=$(ldbsearch -H "$MG_DIR/samba/private/sam.ldb" "(sAMAccountName=$MG_DEMO_USER)" legacyExchangeDN 2>/dev/null \
-       | sed -n 's/^legacyExchangeDN: //p')
+       | sed -n "s/^legacyExchangeDN: //p" || true)
   cat <<ENV
 NETNS=$MG_NETNS
 DC_IP=$MG_IP
@@ -352,4 +354,11 @@ ENGINE_SOCKET=$MG_ENGINE_SOCK
 DATA_DIR=$MG_DIR
 LOG_DIR=$MG_LOGS
 ENV
+}
+
+stack_stop_samba() { _stop samba; }
+stack_wait_ready() { _wait_for samba 60 stack_ping; }
+stack_engine_pid() { _pid engine; }
+stack_kill_engine() {  # as a crash would: SIGKILL, no clean shutdown
+  local p; p=$(_pid engine); [ -n "$p" ] && kill -KILL -- "-$p" 2>/dev/null; sleep 0.3; rm -f "$MG_RUN/engine.pid"
 }
