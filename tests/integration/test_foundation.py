@@ -168,13 +168,16 @@ class Configuration(unittest.TestCase):
         text = open(self.conf).read()
         text = text.replace("dcerpc_mapiproxy:interfaces = exchange_emsmdb, exchange_nsp, exchange_ds_rfr",
                             "dcerpc_mapiproxy:interfaces = exchange_nsp, bogus_iface")
-        text = text.replace("dcerpc_mapiproxy:server = true", "dcerpc_mapiproxy:server = maybe")
+        text = text.replace("dcerpc_mapiproxy:server = true",
+                            "dcerpc_mapiproxy:server = maybe\n\trpc server port:exchange_nsp = 6004")
         open(self.conf, "w").write(text)
         log = os.path.join(ENV["LOG_DIR"], "samba.stdout")
         start = os.path.getsize(log) if os.path.exists(log) else 0
         stackctl("stop_samba")
         stackctl("start_samba")
         wait_until(lambda: resolve(HOST, "nspi"), 60)
+        # A fixed port when smb.conf asks for one (Outlook Anywhere uses 6004 for NSPI).
+        self.assertEqual(resolve(HOST, "nspi"), f"ncacn_ip_tcp:{HOST}[6004]")
         with open(log, errors="replace") as f:
             f.seek(start)
             out = f.read()
