@@ -143,8 +143,10 @@ stack_create_demo_user() {
   # provisioning tools are available.
   local prov="$MG_SRC/provision/openchange_provision" newuser="$MG_SRC/provision/openchange_newuser"
   if [ -x "$prov" ]; then
-    "$MG_PY" "$prov" -s "$MG_SMB_CONF" --standalone >>"$MG_LOGS/provision.log" 2>&1 || mg_log "openchange_provision --standalone failed (see $MG_LOGS/provision.log)"
-    "$MG_PY" "$newuser" -s "$MG_SMB_CONF" --create "$u" >>"$MG_LOGS/provision.log" 2>&1 || mg_log "openchange_newuser failed (see $MG_LOGS/provision.log)"
+    "$MG_PY" "$prov" -s "$MG_SMB_CONF" --standalone >>"$MG_LOGS/provision.log" 2>&1 \
+      || mg_die "openchange_provision --standalone failed (see $MG_LOGS/provision.log)"
+    "$MG_PY" "$newuser" -s "$MG_SMB_CONF" --create "$u" >>"$MG_LOGS/provision.log" 2>&1 \
+      || mg_die "openchange_newuser --create $u failed (see $MG_LOGS/provision.log)"
   fi
 }
 
@@ -175,6 +177,14 @@ CREATE USER IF NOT EXISTS '$MG_DB_USER'@'localhost' IDENTIFIED BY '$MG_DB_PASS';
 GRANT ALL ON \`$MG_DB_NAME\`.* TO '$MG_DB_USER'@'127.0.0.1';
 GRANT ALL ON \`$MG_DB_NAME\`.* TO '$MG_DB_USER'@'localhost';
 SQL
+}
+
+# openchangedb schema (the engine also applies pending migrations at start).
+stack_provision_openchangedb() {
+  [ -x "$MG_SRC/provision/openchange_provision" ] || return 0
+  "$MG_PY" "$MG_SRC/provision/openchange_provision" -s "$MG_SMB_CONF" --openchangedb \
+    --openchangedb-uri "mysql://$MG_DB_USER:$MG_DB_PASS@$MG_IP/$MG_DB_NAME?unix_socket=$MG_RUN/mysqld.sock" \
+    >>"$MG_LOGS/provision.log" 2>&1 || mg_die "openchange_provision --openchangedb failed (see $MG_LOGS/provision.log)"
 }
 
 # ---- Dovecot: users authenticate against the Samba directory over LDAP (as
@@ -302,6 +312,7 @@ stack_up() {
   stack_provision_dc
   stack_create_demo_user
   stack_start_mariadb
+  stack_provision_openchangedb
   stack_start_dovecot
   stack_start_smtp
   stack_start_engine
@@ -325,7 +336,9 @@ stack_status() {
 
 stack_env() {
   local dn=""
+  # LDIF folds long lines (continuations start with a space): unfold first.
   dn=$(ldbsearch -H "$MG_DIR/samba/private/sam.ldb" "(sAMAccountName=$MG_DEMO_USER)" legacyExchangeDN 2>/dev/null \
+       | awk '/^ / { line = line substr($0, 2); next } { if (line != "") print line; line = $0 } END { print line }' \
        | sed -n "s/^legacyExchangeDN: //p" || true)
   cat <<ENV
 NETNS=$MG_NETNS
