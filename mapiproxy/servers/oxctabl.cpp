@@ -1,0 +1,242 @@
+#include "mapiproxy/servers/oxctabl.h"
+
+#include "libmapi/propcodec.h"
+
+#include <algorithm>
+
+namespace mg::emsmdb {
+
+namespace ec = mapi::ec;
+
+TableObject::TableObject(Kind kind, Source source, bool associated) : kind_(kind), source_(std::move(source)) {
+    query_.associated = associated;
+}
+
+store::Cursor& TableObject::cursor() {
+    if (!cursor_) {
+        if (query_.columns.empty()) throw RopError(ec::NullObject, "table used before RopSetColumns");
+        cursor_ = source_(query_);
+        if (!cursor_) throw RopError(ec::NotSupported, "table source returned no cursor");
+    }
+    return *cursor_;
+}
+
+void TableObject::set_columns(std::vector<mapi::PropTag> columns) {
+    if (columns.empty()) throw RopError(ec::InvalidParam, "RopSetColumns with no columns");
+    for (auto t : columns) {
+        uint16_t type = mapi::prop_type(t) & ~uint16_t(mapi::PT_MV_INSTANCE);
+        if (type != mapi::PT_UNSPECIFIED && !mapi::is_known_type(type))
+            throw RopError(ec::InvalidParam, "RopSetColumns: unknown property type");
+    }
+    query_.columns = std::move(columns);
+    cursor_.reset();  // columns change what a row is; position is kept (MS-OXCTABL 3.2.5.2)
+}
+
+void TableObject::sort(mapi::SortOrderSet s) {
+    query_.sort = std::move(s);
+    cursor_.reset();
+    position_ = 0;  // MS-OXCTABL 3.2.5.3: the cursor moves to the beginning
+    bookmarks_.clear();
+}
+
+void TableObject::restrict(std::optional<mapi::Restriction> r) {
+    query_.restriction = std::move(r);
+    cursor_.reset();
+    position_ = 0;  // MS-OXCTABL 3.2.5.4
+    bookmarks_.clear();
+}
+
+void TableObject::reset() {
+    query_.columns.clear();
+    query_.sort = {};
+    query_.restriction.reset();
+    cursor_.reset();
+    position_ = 0;
+    bookmarks_.clear();
+}
+
+uint32_t TableObject::row_count() {
+    if (query_.columns.empty()) {
+        // Counting does not need columns: use a minimal one.
+        store::TableQuery q = query_;
+        q.columns = {mapi::make_tag(0x0FFF, mapi::PT_BINARY)};  // PidTagEntryId
+        auto c = source_(q);
+        return c ? c->count() : 0;
+    }
+    return cursor().count();
+}
+
+TableObject::QueryResult TableObject::query_rows(uint16_t count, bool forward, bool no_advance,
+                                                 const std::function<bool(const store::Row&)>& fits) {
+    store::Cursor& c = cursor();
+    uint32_t total = c.count();
+    position_ = std::min(position_, total);
+    QueryResult res;
+    uint32_t pos = position_;
+    if (forward) {
+        // Fetch in pages so memory is bounded by what the response can hold.
+        while (res.rows.size() < count && pos < total) {
+            uint32_t want = std::min<uint32_t>(count - uint32_t(res.rows.size()), 256);
+            auto page = c.fetch(pos, want);
+            if (page.empty()) break;
+            bool full = false;
+            for (auto& row : page) {
+                if (!res.rows.empty() && !fits(row)) { full = true; break; }
+                res.rows.push_back(std::move(row));
+                ++pos;
+                if (res.rows.size() == count) break;
+            }
+            if (full) break;
+        }
+    } else {
+        // Backward: rows before the cursor, returned in reverse order
+        // (MS-OXCTABL 3.2.5.5).
+        while (res.rows.size() < count && pos > 0) {
+            uint32_t want = std::min<uint32_t>({uint32_t(count - res.rows.size()), pos, 256u});
+            auto page = c.fetch(pos - want, want);
+            if (page.empty()) break;
+            bool full = false;
+            for (auto it = page.rbegin(); it != page.rend(); ++it) {
+                if (!res.rows.empty() && !fits(*it)) { full = true; break; }
+                res.rows.push_back(std::move(*it));
+                --pos;
+                if (res.rows.size() == count) break;
+            }
+            if (full) break;
+        }
+    }
+    if (!no_advance) position_ = pos;
+    res.origin = pos == 0 ? BOOKMARK_BEGINNING : pos >= total ? BOOKMARK_END : BOOKMARK_CURRENT;
+    return res;
+}
+
+uint32_t TableObject::resolve_origin(uint8_t origin, const Bytes& bookmark, bool* gone) {
+    uint32_t total = cursor().count();
+    switch (origin) {
+    case BOOKMARK_BEGINNING: return 0;
+    case BOOKMARK_CURRENT: return std::min(position_, total);
+    case BOOKMARK_END: return total;
+    case BOOKMARK_CUSTOM: {
+        if (bookmark.size() != 4) throw RopError(ec::InvalidBookmark, "malformed bookmark");
+        uint32_t id = uint32_t(bookmark[0]) | (uint32_t(bookmark[1]) << 8) | (uint32_t(bookmark[2]) << 16) |
+                      (uint32_t(bookmark[3]) << 24);
+        auto it = bookmarks_.find(id);
+        if (it == bookmarks_.end()) throw RopError(ec::InvalidBookmark, "unknown bookmark");
+        auto p = cursor().position_of(it->second.row_id);
+        if (p) return *p;
+        if (gone) *gone = true;
+        return std::min(it->second.position, total);
+    }
+    default:
+        throw RopError(ec::InvalidParam, "invalid origin");
+    }
+}
+
+TableObject::Seek TableObject::seek_row(uint8_t origin, int32_t count) {
+    if (origin > BOOKMARK_END) throw RopError(ec::InvalidParam, "invalid origin for RopSeekRow");
+    uint32_t start = resolve_origin(origin, {}, nullptr);
+    uint32_t total = cursor().count();
+    int64_t target = int64_t(start) + count;
+    Seek s;
+    if (target < 0) { s.sought_less = true; target = 0; }
+    if (target > int64_t(total)) { s.sought_less = true; target = total; }
+    s.moved = int32_t(target - int64_t(start));
+    position_ = uint32_t(target);
+    return s;
+}
+
+TableObject::Seek TableObject::seek_row_bookmark(const Bytes& bookmark, int32_t count) {
+    bool gone = false;
+    uint32_t start = resolve_origin(BOOKMARK_CUSTOM, bookmark, &gone);
+    position_ = start;
+    Seek s = seek_row(BOOKMARK_CURRENT, count);
+    s.row_gone = gone;
+    return s;
+}
+
+void TableObject::seek_fractional(uint32_t numerator, uint32_t denominator) {
+    if (denominator == 0) throw RopError(ec::InvalidParam, "RopSeekRowFractional with a zero denominator");
+    uint32_t total = cursor().count();
+    uint64_t p = numerator >= denominator ? total : uint64_t(total) * numerator / denominator;
+    position_ = uint32_t(p);
+}
+
+std::pair<uint32_t, uint32_t> TableObject::query_position() {
+    uint32_t total = cursor().count();
+    return {std::min(position_, total), total};
+}
+
+Bytes TableObject::create_bookmark() {
+    store::Cursor& c = cursor();
+    uint32_t total = c.count();
+    Mark m;
+    m.position = std::min(position_, total);
+    if (m.position < total) {
+        auto rows = c.fetch(m.position, 1);
+        if (!rows.empty()) m.row_id = rows.front().id;
+    }
+    if (bookmarks_.size() >= 4096) throw RopError(ec::TooBig, "too many bookmarks on this table");
+    uint32_t id = next_bookmark_++;
+    bookmarks_[id] = m;
+    return Bytes{uint8_t(id), uint8_t(id >> 8), uint8_t(id >> 16), uint8_t(id >> 24)};
+}
+
+void TableObject::free_bookmark(const Bytes& bookmark) {
+    if (bookmark.size() != 4) throw RopError(ec::InvalidBookmark, "malformed bookmark");
+    uint32_t id = uint32_t(bookmark[0]) | (uint32_t(bookmark[1]) << 8) | (uint32_t(bookmark[2]) << 16) |
+                  (uint32_t(bookmark[3]) << 24);
+    if (!bookmarks_.erase(id)) throw RopError(ec::InvalidBookmark, "unknown bookmark");
+}
+
+TableObject::Found TableObject::find_row(const mapi::Restriction& r, uint8_t origin, const Bytes& bookmark,
+                                         bool backward) {
+    Found f;
+    uint32_t pos = resolve_origin(origin, bookmark, &f.row_gone);
+    store::Cursor& c = cursor();
+    uint32_t total = c.count();
+    // Evaluate page by page over the visible rows in table order.
+    auto matches = [&](const store::Row& row) {
+        return mapi::evaluate(r, [&](mapi::PropTag t) -> std::optional<mapi::PropValue> {
+            for (const auto& v : row.values)
+                if (mapi::prop_id(v.tag) == mapi::prop_id(t) && !v.is_error()) return v;
+            return std::nullopt;
+        });
+    };
+    const uint32_t page = 128;
+    if (!backward) {
+        for (uint32_t p = pos; p < total; p += page) {
+            auto rows = c.fetch(p, page);
+            for (size_t i = 0; i < rows.size(); ++i) {
+                if (matches(rows[i])) {
+                    position_ = p + uint32_t(i);
+                    f.row = std::move(rows[i]);
+                    return f;
+                }
+            }
+            if (rows.size() < page) break;
+        }
+    } else {
+        uint32_t end = std::min(pos, total);
+        while (end > 0) {
+            uint32_t start = end > page ? end - page : 0;
+            auto rows = c.fetch(start, end - start);
+            for (size_t i = rows.size(); i-- > 0;) {
+                if (matches(rows[i])) {
+                    position_ = start + uint32_t(i);
+                    f.row = std::move(rows[i]);
+                    return f;
+                }
+            }
+            end = start;
+        }
+    }
+    return f;  // not found: cursor unchanged, no row (the ROP answers ecNotFound)
+}
+
+std::vector<mapi::PropTag> TableObject::all_columns() {
+    // TODO(provider API): ask the cursor for the provider's full column set.
+    // Until then: the columns the client set, which every row carries.
+    return query_.columns;
+}
+
+}  // namespace mg::emsmdb
