@@ -3,9 +3,18 @@
 // and the mailbox store, outside the domain controller's process.
 #include "common/config.h"
 #include "common/log.h"
+#include "engine/directory.h"
 #include "engine/ipc_server.h"
 #include "mapiproxy/servers/dispatcher.h"
+#include "mapiproxy/servers/emsmdb.h"
+#if __has_include("mapiproxy/servers/rop_handlers.h")
+#include "mapiproxy/servers/rop_handlers.h"
+#define MG_HAVE_ROP_HANDLERS 1
+#else
+#include "mapiproxy/servers/rop_engine.h"
+#endif
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -86,8 +95,10 @@ int main(int argc, char** argv) {
     mg::log::init("mapigate-engine", use_syslog || !foreground, lvl);
 
     mg::GatewayConfig cfg;
+    mg::SmbConf smbconf;
     try {
-        cfg = mg::GatewayConfig::from(mg::SmbConf::load(conf_path));
+        smbconf = mg::SmbConf::load(conf_path);
+        cfg = mg::GatewayConfig::from(smbconf);
     } catch (const std::exception& e) {
         fprintf(stderr, "mapigate-engine: %s\n", e.what());
         LOG_ERROR("configuration error: %s", e.what());
@@ -101,6 +112,7 @@ int main(int argc, char** argv) {
         printf("openchangedb: %s\n", cfg.openchangedb ? cfg.openchangedb->redacted().c_str() : "(not set)");
         printf("indexing: %s\n", cfg.indexing ? cfg.indexing->redacted().c_str() : "(not set)");
         printf("named properties: %s\n", cfg.namedprops ? cfg.namedprops->redacted().c_str() : "(not set)");
+        printf("directory: %s\n", mg::LdapDirectory::uri_from(smbconf).c_str());
         return 0;
     }
     if (!cfg.openchangedb) LOG_WARN("'mapiproxy:openchangedb' is not set in %s", conf_path.c_str());
@@ -118,8 +130,40 @@ int main(int argc, char** argv) {
     sigaction(SIGINT, &sa, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
+    // EMSMDB and AsyncEMSMDB share one session table; callers are looked up
+    // in Samba's directory (engine/directory.h).
+    mg::LdapDirectory::Options dir_opts;
+    dir_opts.uri = mg::LdapDirectory::uri_from(smbconf);
+    LOG_INFO("directory: %s", dir_opts.uri.c_str());
+    mg::emsmdb::ServerOptions emsmdb_opts;
+    // Bounded EcDoAsyncWaitEx (see emsmdb.h): never park more than a quarter of the workers.
+    emsmdb_opts.max_parked_waits = std::max<size_t>(1, size_t(workers) / 4);
+#ifdef MG_HAVE_ROP_HANDLERS
+    // The mailbox store behind the ROP handlers (openchangedb in MariaDB).
+    std::shared_ptr<mg::emsmdb::StoreBackend> store;
+    if (cfg.openchangedb) {
+        store = std::make_shared<mg::emsmdb::StoreBackend>(*cfg.openchangedb);
+        try {
+            store->migrate();
+        } catch (const std::exception& e) {
+            // Keep serving: EMSMDB sessions still open, store ROPs fail until the database is back.
+            LOG_ERROR("openchangedb %s: schema migration failed: %s", cfg.openchangedb->redacted().c_str(), e.what());
+        }
+    }
+    mg::emsmdb::RopProcessorFactory rop_factory = mg::emsmdb::default_rop_factory(store);
+#else
+    // Until the ROP handlers exist: the generic ROP engine with no ROPs
+    // registered (every ROP answers ecNotSupported).
+    static const mg::emsmdb::RopTable no_rops;
+    mg::emsmdb::RopProcessorFactory rop_factory = [](const mg::emsmdb::SessionInfo& info) {
+        return std::unique_ptr<mg::emsmdb::RopProcessor>(std::make_unique<mg::emsmdb::Session>(info, no_rops));
+    };
+#endif
+    auto emsmdb = std::make_shared<mg::emsmdb::EmsmdbServer>(std::make_shared<mg::LdapDirectory>(dir_opts),
+                                                             std::move(rop_factory), emsmdb_opts);
     mg::Dispatcher dispatcher;
-    dispatcher.set_server(mg::ipc::Iface::Emsmdb, std::make_shared<mg::MinimalEmsmdbServer>());
+    dispatcher.set_server(mg::ipc::Iface::Emsmdb, emsmdb);
+    dispatcher.set_server(mg::ipc::Iface::AsyncEmsmdb, std::make_shared<mg::emsmdb::AsyncEmsmdbServer>(emsmdb->table()));
 
     mg::IpcServer server(cfg.engine_socket, dispatcher, size_t(workers));
     try {

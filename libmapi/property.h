@@ -65,7 +65,16 @@ constexpr bool is_multi(uint16_t type) { return (type & PT_MV_FLAG) != 0; }
 // True for the types this implementation can carry (everything above but
 // PT_UNSPECIFIED and PT_OBJECT, which only appear in special places).
 bool is_known_type(uint16_t type);
-const char* type_name(uint16_t type);
+const char* type_name(uint16_t type);  // "PT_LONG"; "PT_MV_LONG" also for PT_MV_LONG|PT_MV_INSTANCE
+
+// A column typed PT_MV_x | PT_MV_INSTANCE (MS-OXCDATA 2.11.1.3) carries one
+// value of the base type per row: the type its values have. Other types are
+// returned unchanged.
+constexpr uint16_t value_type(uint16_t type) {
+    return (type & (PT_MV_FLAG | PT_MV_INSTANCE)) == (PT_MV_FLAG | PT_MV_INSTANCE)
+               ? uint16_t(type & ~(PT_MV_FLAG | PT_MV_INSTANCE))
+               : type;
+}
 
 struct Guid {
     std::array<uint8_t, 16> b{};  // wire order (MS-OXCDATA 2.5.1 / MS-DTYP GUID, little-endian fields)
@@ -102,10 +111,17 @@ struct PropValue {
     static PropValue bin(PropTag t, Bytes v);
     static PropValue guid(PropTag t, Guid v);
     static PropValue error(PropTag t, uint32_t ec);  // tag becomes PT_ERROR with the same id
+    static PropValue null(PropTag t);                // tag becomes PT_NULL: "no value" placeholder
 
     bool is_error() const { return prop_type(tag) == PT_ERROR; }
-    // True when `value` holds the alternative the tag's type requires.
+    // PT_ERROR or PT_NULL: the row/object has no value for this property.
+    bool is_missing() const { return is_error() || prop_type(tag) == PT_NULL; }
+    // True when `value` holds the alternative the tag's type requires
+    // (value_type(): a PT_MV_INSTANCE tag holds a single value).
     bool well_formed() const;
+    // Representational equality: same tag, same alternative, same content;
+    // floats compare bit for bit (NaN == NaN, +0 != -0) so that a decoded
+    // value equals its re-decoded encoding; restrictions compare deeply.
     bool operator==(const PropValue& o) const;
 
     // Convenience accessors; throw std::bad_variant_access on mismatch.
@@ -118,11 +134,18 @@ struct PropValue {
 
 using PropList = std::vector<PropValue>;
 
+// Index into PropVariant of the alternative a value of `type` holds (after
+// value_type()), or -1 for types no value can have (PT_UNSPECIFIED,
+// PT_OBJECT, unknown types).
+int value_alternative(uint16_t type);
+
 // Named properties (MS-OXCDATA 2.6.1 PropertyName): a GUID plus either a
 // numeric id (MNID_ID) or a string name (MNID_STRING). Ids 0x8000-0xFFFE of a
 // mailbox map to them (MS-OXPROPS 1.3.2).
 struct PropertyName {
-    enum Kind : uint8_t { Id = 0, Name = 1 };
+    // 0xFF: "the property does not have an associated PropertyName" (2.6.1;
+    // neither LID nor Name on the wire).
+    enum Kind : uint8_t { Id = 0, Name = 1, None = 0xFF };
     Guid guid;
     Kind kind = Id;
     uint32_t lid = 0;     // kind == Id

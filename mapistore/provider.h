@@ -156,6 +156,11 @@ struct MailboxContext {
     std::string owner_sid;
     uint32_t codepage = 1252;     // the session's code page for PT_STRING8
     uint32_t locale = 0x409;
+    // Added by mapistore: the store's identity, which every provider needs
+    // for SourceKey / ChangeKey / PCL (MS-OXCFXICS 2.2.2) and EntryIDs.
+    mapi::Guid mailbox_guid;      // MailboxGuid, the ProviderUID of EntryIDs
+    mapi::Guid replica_guid;      // the GUID of ReplicaId kLocalReplId
+    bool is_public = false;       // the public folder store
 };
 
 // One backend. A provider instance serves one mailbox in one session and is

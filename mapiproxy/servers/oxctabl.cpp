@@ -1,6 +1,7 @@
 #include "mapiproxy/servers/oxctabl.h"
 
 #include "libmapi/propcodec.h"
+#include "libmapi/rops.h"
 
 #include <algorithm>
 
@@ -237,6 +238,155 @@ std::vector<mapi::PropTag> TableObject::all_columns() {
     // TODO(provider API): ask the cursor for the provider's full column set.
     // Until then: the columns the client set, which every row carries.
     return query_.columns;
+}
+
+
+// ---------------------------------------------------------------------------
+// ROP handlers (MS-OXCTABL 2.2.2)
+
+namespace {
+
+mapi::CodecOptions row_codec(RopContext& ctx) {
+    mapi::CodecOptions o;
+    o.codepage = ctx.session().info().codepage;
+    o.string8_replace = true;
+    return o;
+}
+
+// The value list of a row, aligned with the table's columns.
+const mapi::PropList& row_values(const store::Row& r) { return r.values; }
+
+uint32_t set_columns(RopContext& ctx, const rop::RopSetColumns::Request& rq, rop::TableStatusBody& rs) {
+    ctx.input<TableObject>(rq.in_index)->set_columns(rq.tags);
+    rs.table_status = TBLSTAT_COMPLETE;
+    return ec::Success;
+}
+
+uint32_t sort_table(RopContext& ctx, const rop::RopSortTable::Request& rq, rop::TableStatusBody& rs) {
+    auto t = ctx.input<TableObject>(rq.in_index);
+    if (rq.sort.categories > 0) return ec::NotSupported;  // categorized views come later
+    t->sort(rq.sort);
+    rs.table_status = TBLSTAT_COMPLETE;
+    return ec::Success;
+}
+
+uint32_t restrict_table(RopContext& ctx, const rop::RopRestrict::Request& rq, rop::TableStatusBody& rs) {
+    ctx.input<TableObject>(rq.in_index)->restrict(rq.restriction);
+    rs.table_status = TBLSTAT_COMPLETE;
+    return ec::Success;
+}
+
+// QueryRowsFlags (MS-OXCTABL 2.2.2.5.1): 0x01 NoAdvance, 0x02 EnablePackedBuffers.
+uint32_t query_rows(RopContext& ctx, const rop::RopQueryRows::Request& rq, rop::RopQueryRows::Response& rs) {
+    auto t = ctx.input<TableObject>(rq.in_index);
+    if (rq.row_count == 0) return ec::InvalidParam;
+    auto o = row_codec(ctx);
+    const auto& cols = t->columns();
+    ByteWriter w;
+    size_t budget = ctx.budget() > 8 ? ctx.budget() - 8 : 0;
+    auto fits = [&](const store::Row& row) {
+        ByteWriter one;
+        mapi::write_property_row(one, cols, row_values(row), o);
+        return w.size() + one.size() <= budget;
+    };
+    auto res = t->query_rows(rq.row_count, rq.forward_read, rq.query_rows_flags & 0x01, fits);
+    for (const auto& row : res.rows) mapi::write_property_row(w, cols, row_values(row), o);
+    rs.origin = res.origin;
+    rs.row_count = uint16_t(res.rows.size());
+    rs.rows = w.take();
+    return ec::Success;
+}
+
+uint32_t table_status(RopContext& ctx, const rop::InputOnly& rq, rop::TableStatusBody& rs) {
+    ctx.input<TableObject>(rq.in_index);
+    rs.table_status = TBLSTAT_COMPLETE;  // every operation completes synchronously
+    return ec::Success;
+}
+
+uint32_t query_position(RopContext& ctx, const rop::InputOnly& rq, rop::RopQueryPosition::Response& rs) {
+    auto [num, den] = ctx.input<TableObject>(rq.in_index)->query_position();
+    rs.numerator = num;
+    rs.denominator = den;
+    return ec::Success;
+}
+
+uint32_t seek_row(RopContext& ctx, const rop::RopSeekRow::Request& rq, rop::RopSeekRow::Response& rs) {
+    auto s = ctx.input<TableObject>(rq.in_index)->seek_row(rq.origin, rq.row_count);
+    rs.has_sought_less = s.sought_less;
+    rs.rows_sought = rq.want_row_moved_count ? s.moved : 0;
+    return ec::Success;
+}
+
+uint32_t seek_row_bookmark(RopContext& ctx, const rop::RopSeekRowBookmark::Request& rq,
+                           rop::RopSeekRowBookmark::Response& rs) {
+    auto s = ctx.input<TableObject>(rq.in_index)->seek_row_bookmark(rq.bookmark, rq.row_count);
+    rs.row_no_longer_visible = s.row_gone;
+    rs.has_sought_less = s.sought_less;
+    rs.rows_sought = rq.want_row_moved_count ? s.moved : 0;
+    return ec::Success;
+}
+
+uint32_t seek_row_fractional(RopContext& ctx, const rop::RopSeekRowFractional::Request& rq, rop::EmptyBody&) {
+    ctx.input<TableObject>(rq.in_index)->seek_fractional(rq.numerator, rq.denominator);
+    return ec::Success;
+}
+
+uint32_t create_bookmark(RopContext& ctx, const rop::InputOnly& rq, rop::BookmarkBody& rs) {
+    rs.bookmark = ctx.input<TableObject>(rq.in_index)->create_bookmark();
+    return ec::Success;
+}
+
+uint32_t free_bookmark(RopContext& ctx, const rop::RopFreeBookmark::Request& rq, rop::EmptyBody&) {
+    ctx.input<TableObject>(rq.in_index)->free_bookmark(rq.bookmark);
+    return ec::Success;
+}
+
+uint32_t query_columns_all(RopContext& ctx, const rop::InputOnly& rq, rop::TagsBody& rs) {
+    rs.tags = ctx.input<TableObject>(rq.in_index)->all_columns();
+    return ec::Success;
+}
+
+uint32_t reset_table(RopContext& ctx, const rop::InputOnly& rq, rop::EmptyBody&) {
+    ctx.input<TableObject>(rq.in_index)->reset();
+    return ec::Success;
+}
+
+// FindRowFlags (MS-OXCTABL 2.2.2.14.1): 0x01 Backward.
+uint32_t find_row(RopContext& ctx, const rop::RopFindRow::Request& rq, rop::RopFindRow::Response& rs) {
+    auto t = ctx.input<TableObject>(rq.in_index);
+    if (!rq.restriction) return ec::InvalidParam;
+    auto found = t->find_row(*rq.restriction, rq.origin, rq.bookmark, rq.find_row_flags & 0x01);
+    rs.row_no_longer_visible = found.row_gone;
+    if (!found.row) return ec::NotFound;
+    ByteWriter w;
+    mapi::write_property_row(w, t->columns(), row_values(*found.row), row_codec(ctx));
+    rs.row = w.take();
+    return ec::Success;
+}
+
+}  // namespace
+
+void register_table_rops(RopTable& t) {
+    add_rop<rop::RopSetColumns>(t, set_columns);
+    add_rop<rop::RopSortTable>(t, sort_table);
+    add_rop<rop::RopRestrict>(t, restrict_table);
+    add_rop<rop::RopQueryRows>(t, query_rows);
+    add_rop<rop::RopAbort>(t, table_status);
+    add_rop<rop::RopGetStatus>(t, table_status);
+    add_rop<rop::RopQueryPosition>(t, query_position);
+    add_rop<rop::RopSeekRow>(t, seek_row);
+    add_rop<rop::RopSeekRowBookmark>(t, seek_row_bookmark);
+    add_rop<rop::RopSeekRowFractional>(t, seek_row_fractional);
+    add_rop<rop::RopCreateBookmark>(t, create_bookmark);
+    add_rop<rop::RopQueryColumnsAll>(t, query_columns_all);
+    add_rop<rop::RopFindRow>(t, find_row);
+    add_rop<rop::RopFreeBookmark>(t, free_bookmark);
+    add_rop<rop::RopResetTable>(t, reset_table);
+    // Categorized views (MS-OXCTABL 2.2.2.17-2.2.2.20) come later.
+    add_unsupported_rop<rop::RopExpandRow>(t);
+    add_unsupported_rop<rop::RopCollapseRow>(t);
+    add_unsupported_rop<rop::RopGetCollapseState>(t);
+    add_unsupported_rop<rop::RopSetCollapseState>(t);
 }
 
 }  // namespace mg::emsmdb

@@ -28,6 +28,12 @@ std::shared_ptr<ServerObject> RopContext::object_at(uint8_t index) const {
     return session_.handles().get(handles_[index]);
 }
 
+void RopContext::release(uint8_t index) {
+    if (index >= handles_.size()) return;
+    session_.handles().release(handles_[index]);
+    handles_[index] = HandleTable::kInvalid;
+}
+
 void RopContext::set_output(uint8_t index, std::shared_ptr<ServerObject> obj) {
     if (index >= handles_.size()) throw RopError(ec::InvalidParam, "output handle index outside the handle table");
     obj->logon_id = logon_id;

@@ -79,6 +79,8 @@ public:
         return obj;
     }
     std::shared_ptr<ServerObject> object_at(uint8_t index) const;
+    // RopRelease: frees the object at slot `index` (an empty slot is ignored).
+    void release(uint8_t index);
     // Registers a new object and stores its handle at slot `index`.
     void set_output(uint8_t index, std::shared_ptr<ServerObject> obj);
     // Bytes left for this ROP's response body (QueryRows, ReadStream and

@@ -1,0 +1,186 @@
+// Logon and store ROPs (MS-OXCSTOR).
+#include "libmapi/rops.h"
+#include "mapiproxy/servers/rop_handlers.h"
+#include "mapistore/ids.h"
+
+#include <cctype>
+#include <ctime>
+
+namespace mg::emsmdb {
+namespace {
+
+namespace ec = mapi::ec;
+using store::FolderRole;
+
+bool iequals(const std::string& a, const std::string& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+rop::LogonTime now_logon_time() {
+    time_t t = time(nullptr);
+    tm g;
+    gmtime_r(&t, &g);
+    rop::LogonTime lt;
+    lt.seconds = uint8_t(g.tm_sec);
+    lt.minutes = uint8_t(g.tm_min);
+    lt.hour = uint8_t(g.tm_hour);
+    lt.day_of_week = uint8_t(g.tm_wday);
+    lt.day = uint8_t(g.tm_mday);
+    lt.month = uint8_t(g.tm_mon + 1);
+    lt.year = uint16_t(g.tm_year + 1900);
+    return lt;
+}
+
+// MS-OXCSTOR 2.2.1.1.3: the 13 folder ids of a private-mailbox logon, in order.
+constexpr FolderRole kPrivateLogonFolders[13] = {
+    FolderRole::Root,        FolderRole::DeferredAction, FolderRole::SpoolerQueue, FolderRole::IpmSubtree,
+    FolderRole::Inbox,       FolderRole::Outbox,         FolderRole::SentItems,    FolderRole::DeletedItems,
+    FolderRole::CommonViews, FolderRole::Schedule,       FolderRole::Finder,       FolderRole::Views,
+    FolderRole::Shortcuts,
+};
+
+uint32_t logon(RopContext& ctx, const rop::RopLogon::Request& rq, rop::RopLogon::Response& rs) {
+    const SessionInfo& who = ctx.session().info();
+    if (!(rq.logon_flags & rop::RopLogon::kPrivate))
+        throw RopError(ec::NotSupported, "public folder logon is not available yet");
+    // MS-OXCSTOR 3.2.5.1.1: the Essdn names the mailbox to open; only the
+    // session's own mailbox can be opened (delegation comes with permissions).
+    if (!iequals(rq.essdn, who.user_dn))
+        throw RopError(ec::LoginFailed, "RopLogon for a mailbox that is not the caller's: " + rq.essdn);
+    SessionStore& st = session_store(ctx);
+    auto mb = std::shared_ptr<store::Mailbox>(
+        store::Mailbox::logon(st.db(), st.backend().ids(), who.account, who.user_sid, who.locale_string,
+                              store::fallback_provider_factory(st.db(), st.backend().ids()), who.codepage));
+    auto obj = std::make_shared<LogonObject>();
+    obj->is_private = true;
+    obj->mailbox = mb;
+    rop::RopLogon::PrivateMailbox body;
+    for (size_t i = 0; i < 13; ++i) body.folder_ids[i] = mb->special_fid(kPrivateLogonFolders[i]);
+    body.response_flags = 0x01 | 0x02 | 0x04;  // Reserved | OwnerRight | SendAsRight (2.2.1.1.3)
+    body.mailbox_guid = mb->info().mailbox_guid;
+    body.repl_id = mb->info().replid;
+    body.repl_guid = mb->info().replica_guid;
+    body.logon_time = now_logon_time();
+    body.gwart_time = 0;
+    body.store_state = 0;
+    rs.logon_flags = rq.logon_flags & (rop::RopLogon::kPrivate | 0x02 /* Undercover */ | 0x04 /* Ghosted */);
+    rs.body = body;
+    ctx.session().slot("logon" + std::to_string(rq.logon_id)) = obj;
+    ctx.set_output(rq.out_index, obj);
+    return ec::Success;
+}
+
+uint32_t get_receive_folder(RopContext& ctx, const rop::RopGetReceiveFolder::Request& rq,
+                            rop::RopGetReceiveFolder::Response& rs) {
+    auto l = ctx.input<LogonObject>(rq.in_index);
+    auto rf = l->mailbox->get_receive_folder(rq.message_class);
+    rs.folder_id = rf.fid;
+    rs.explicit_message_class = rf.message_class;
+    return ec::Success;
+}
+
+uint32_t set_receive_folder(RopContext& ctx, const rop::RopSetReceiveFolder::Request& rq,
+                            rop::RopSetReceiveFolder::Response&) {
+    auto l = ctx.input<LogonObject>(rq.in_index);
+    // MS-OXCSTOR 3.2.5.2: "IPM" and "REPORT.IPM" cannot be cleared; an empty
+    // class with FID 0 is refused too.
+    if (rq.folder_id == 0 && (rq.message_class.empty() || iequals(rq.message_class, "IPM") ||
+                              iequals(rq.message_class, "REPORT.IPM")))
+        return ec::NoAccess;
+    if (rq.message_class.size() > 255) return ec::InvalidParam;
+    l->mailbox->set_receive_folder(rq.message_class, rq.folder_id);
+    return ec::Success;
+}
+
+uint32_t get_store_state(RopContext& ctx, const rop::RopGetStoreState::Request& rq,
+                         rop::RopGetStoreState::Response& rs) {
+    ctx.input<LogonObject>(rq.in_index);
+    rs.store_state = 0;  // no search folders with pending state (MS-OXCSTOR 2.2.1.5)
+    return ec::Success;
+}
+
+uint32_t long_term_id_from_id(RopContext& ctx, const rop::RopLongTermIdFromId::Request& rq,
+                              rop::RopLongTermIdFromId::Response& rs) {
+    auto l = ctx.input<LogonObject>(rq.in_index);
+    Bytes b = l->mailbox->long_term_id(rq.id);
+    rop::Pull p(b);
+    rop::LongTermId::fields(rs, p);
+    return ec::Success;
+}
+
+uint32_t id_from_long_term_id(RopContext& ctx, const rop::RopIdFromLongTermId::Request& rq,
+                              rop::RopIdFromLongTermId::Response& rs) {
+    auto l = ctx.input<LogonObject>(rq.in_index);
+    rop::Push p;
+    rop::LongTermId::fields(rq.long_term_id, p);
+    Bytes b = p.take();
+    rs.object_id = l->mailbox->id_from_long_term(b);
+    return ec::Success;
+}
+
+uint32_t get_per_user_long_term_ids(RopContext& ctx, const rop::RopGetPerUserLongTermIds::Request& rq,
+                                    rop::RopGetPerUserLongTermIds::Response& rs) {
+    ctx.input<LogonObject>(rq.in_index);
+    rs.long_term_ids.clear();  // per-user data exists only for public folders (MS-OXCSTOR 3.2.5.10)
+    return ec::Success;
+}
+
+uint32_t get_per_user_guid(RopContext& ctx, const rop::RopGetPerUserGuid::Request& rq,
+                           rop::RopGetPerUserGuid::Response&) {
+    ctx.input<LogonObject>(rq.in_index);
+    return ec::NotFound;  // no per-user information recorded for that folder
+}
+
+uint32_t read_per_user_information(RopContext& ctx, const rop::RopReadPerUserInformation::Request& rq,
+                                   rop::RopReadPerUserInformation::Response& rs) {
+    ctx.input<LogonObject>(rq.in_index);
+    rs.has_finished = true;  // nothing stored: an empty, complete stream
+    rs.data.clear();
+    return ec::Success;
+}
+
+uint32_t get_owning_servers(RopContext& ctx, const rop::RopGetOwningServers::Request& rq,
+                            rop::RopGetOwningServers::Response&) {
+    auto l = ctx.input<LogonObject>(rq.in_index);
+    if (l->is_private) return ec::NotSupported;  // only meaningful for public folders (2.2.1.6)
+    return ec::NotSupported;
+}
+
+uint32_t public_folder_is_ghosted(RopContext& ctx, const rop::RopPublicFolderIsGhosted::Request& rq,
+                                  rop::RopPublicFolderIsGhosted::Response& rs) {
+    ctx.input<LogonObject>(rq.in_index);
+    rs = {};  // every folder's content is here: never ghosted
+    return ec::Success;
+}
+
+uint32_t release(RopContext& ctx, const rop::RopRelease::Request& rq, rop::RopRelease::Response&) {
+    // MS-OXCROPS 2.2.15.3: no response. Releasing frees the object and its
+    // handle; an invalid handle is ignored.
+    ctx.release(rq.in_index);
+    return ec::Success;
+}
+
+}  // namespace
+
+void register_store_rops(RopTable& t) {
+    add_rop<rop::RopLogon>(t, logon);
+    add_rop<rop::RopGetReceiveFolder>(t, get_receive_folder);
+    add_rop<rop::RopSetReceiveFolder>(t, set_receive_folder);
+    add_unsupported_rop<rop::RopGetReceiveFolderTable>(t);
+    add_rop<rop::RopGetStoreState>(t, get_store_state);
+    add_rop<rop::RopLongTermIdFromId>(t, long_term_id_from_id);
+    add_rop<rop::RopIdFromLongTermId>(t, id_from_long_term_id);
+    add_rop<rop::RopGetPerUserLongTermIds>(t, get_per_user_long_term_ids);
+    add_rop<rop::RopGetPerUserGuid>(t, get_per_user_guid);
+    add_rop<rop::RopReadPerUserInformation>(t, read_per_user_information);
+    add_unsupported_rop<rop::RopWritePerUserInformation>(t);
+    add_rop<rop::RopGetOwningServers>(t, get_owning_servers);
+    add_rop<rop::RopPublicFolderIsGhosted>(t, public_folder_is_ghosted);
+    add_rop<rop::RopRelease>(t, release);
+}
+
+}  // namespace mg::emsmdb
