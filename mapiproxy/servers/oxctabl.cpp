@@ -82,7 +82,7 @@ TableObject::QueryResult TableObject::query_rows(uint16_t count, bool forward, b
             if (page.empty()) break;
             bool full = false;
             for (auto& row : page) {
-                if (!res.rows.empty() && !fits(row)) { full = true; break; }
+                if (!fits(row) && !res.rows.empty()) { full = true; break; }
                 res.rows.push_back(std::move(row));
                 ++pos;
                 if (res.rows.size() == count) break;
@@ -98,7 +98,7 @@ TableObject::QueryResult TableObject::query_rows(uint16_t count, bool forward, b
             if (page.empty()) break;
             bool full = false;
             for (auto it = page.rbegin(); it != page.rend(); ++it) {
-                if (!res.rows.empty() && !fits(*it)) { full = true; break; }
+                if (!fits(*it) && !res.rows.empty()) { full = true; break; }
                 res.rows.push_back(std::move(*it));
                 --pos;
                 if (res.rows.size() == count) break;
@@ -284,10 +284,13 @@ uint32_t query_rows(RopContext& ctx, const rop::RopQueryRows::Request& rq, rop::
     const auto& cols = t->columns();
     ByteWriter w;
     size_t budget = ctx.budget() > 8 ? ctx.budget() - 8 : 0;
+    size_t accepted = 0;  // bytes of the rows accepted so far
     auto fits = [&](const store::Row& row) {
         ByteWriter one;
         mapi::write_property_row(one, cols, row_values(row), o);
-        return w.size() + one.size() <= budget;
+        if (accepted + one.size() > budget) return false;
+        accepted += one.size();
+        return true;
     };
     auto res = t->query_rows(rq.row_count, rq.forward_read, rq.query_rows_flags & 0x01, fits);
     for (const auto& row : res.rows) mapi::write_property_row(w, cols, row_values(row), o);

@@ -45,9 +45,10 @@ public:
         std::vector<store::Row> rows;
     };
     // Reads up to `count` rows forward or backward from the cursor; `fits`
-    // says whether one more encoded row fits the response (at least one row
-    // is always returned when available, so a too-small buffer surfaces as
-    // RopBufferTooSmall). Advances the cursor unless no_advance.
+    // is called for every row read and says whether it still fits the
+    // response (at least one row is always returned when available, so a
+    // too-small buffer surfaces as RopBufferTooSmall). Advances the cursor
+    // unless no_advance.
     QueryResult query_rows(uint16_t count, bool forward, bool no_advance,
                            const std::function<bool(const store::Row&)>& fits);
     // RopSeekRow: moves by `count` rows from origin; returns rows actually

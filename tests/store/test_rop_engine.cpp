@@ -1,0 +1,341 @@
+// The ROP engine with its handlers over the real store (MariaDB): ROP
+// request buffers in, ROP response buffers out, exactly as EcDoRpcExt2
+// hands them over.
+#include "libmapi/propcodec.h"
+#include "libmapi/proptags.h"
+#include "libmapi/rops.h"
+#include "mapiproxy/servers/rop_handlers.h"
+#include "tests/store/store_test.h"
+
+#include <CppUTest/TestHarness.h>
+
+#include <algorithm>
+
+using namespace mg;
+using namespace mg::mapi;
+namespace ec = mg::mapi::ec;
+
+namespace {
+
+const char* kDn = "/o=First Organization/ou=First Administrative Group/cn=Recipients/cn=alice";
+
+struct RopClient {
+    std::unique_ptr<emsmdb::RopProcessor> proc;
+    std::vector<uint32_t> handles = std::vector<uint32_t>(8, 0xFFFFFFFF);
+    size_t max_size = 0x8000;
+
+    // One ROP per buffer; returns the raw RopsList of the response.
+    Bytes raw(const Bytes& one_rop) {
+        ByteWriter w;
+        w.u16(uint16_t(2 + one_rop.size()));
+        w.raw(one_rop);
+        for (auto h : handles) w.u32(h);
+        Bytes resp = proc->process(w.bytes(), max_size);
+        ByteReader r(resp);
+        uint16_t size = r.u16();
+        Bytes rops(resp.begin() + 2, resp.begin() + size);
+        ByteReader t(ByteView(resp).subspan(size));
+        for (auto& h : handles) h = t.u32();
+        return rops;
+    }
+    template <class R>
+    rop::Reply<R> run(const typename R::Request& rq) {
+        Bytes b = raw(rop::encode_request<R>(rq));
+        if (!b.empty() && b[0] != R::kId) {
+            std::string hex;
+            for (auto x : b) { char t[4]; snprintf(t, sizeof t, "%02x", x); hex += t; }
+            FAIL(("unexpected response " + hex).c_str());
+        }
+        return rop::decode_response<R>(b);
+    }
+};
+
+std::shared_ptr<emsmdb::StoreBackend> g_backend;
+
+emsmdb::SessionInfo alice() {
+    emsmdb::SessionInfo i;
+    i.account = "alice";
+    i.user_sid = "S-1-5-21-100-200-300-1105";
+    i.user_dn = kDn;
+    i.display_name = "Alice";
+    return i;
+}
+
+std::vector<PropList> decode_rows(const Bytes& rows, uint16_t count, const std::vector<PropTag>& cols) {
+    ByteReader r(rows);
+    std::vector<PropList> out;
+    for (uint16_t i = 0; i < count; ++i) out.push_back(read_property_row(r, cols));
+    CHECK(r.empty());
+    return out;
+}
+
+}  // namespace
+
+TEST_GROUP(RopEngine) {
+    RopClient c;
+    rop::RopLogon::PrivateMailbox logon_body;
+
+    void setup() override {
+        store::test::fresh_database();
+        g_backend = std::make_shared<emsmdb::StoreBackend>(store::test::test_uri());
+        c.proc = emsmdb::default_rop_factory(g_backend)(alice());
+        rop::RopLogon::Request rq;
+        rq.logon_flags = rop::RopLogon::kPrivate;
+        rq.open_flags = 0x01000000;  // USE_PER_MDB_REPLID_MAPPING
+        rq.essdn = kDn;
+        rq.out_index = 0;
+        auto r = c.run<rop::RopLogon>(rq);
+        LONGS_EQUAL(0, r.return_value);
+        logon_body = std::get<rop::RopLogon::PrivateMailbox>(r.body.body);
+    }
+    void teardown() override {
+        c.proc.reset();
+        g_backend.reset();
+    }
+
+    // Opens folder `fid` into slot `out` (input: the logon in slot 0).
+    void open(uint64_t fid, uint8_t out) {
+        rop::RopOpenFolder::Request rq;
+        rq.in_index = 0;
+        rq.out_index = out;
+        rq.folder_id = fid;
+        LONGS_EQUAL(0, c.run<rop::RopOpenFolder>(rq).return_value);
+    }
+    std::vector<std::string> subfolder_names(uint64_t fid) {
+        open(fid, 1);
+        rop::GetTableRequest t;
+        t.in_index = 1;
+        t.out_index = 2;
+        auto tr = c.run<rop::RopGetHierarchyTable>(t);
+        LONGS_EQUAL(0, tr.return_value);
+        std::vector<PropTag> cols = {PidTagDisplayName, PidTagFolderId};
+        rop::RopSetColumns::Request sc;
+        sc.in_index = 2;
+        sc.tags = cols;
+        LONGS_EQUAL(0, c.run<rop::RopSetColumns>(sc).return_value);
+        rop::RopQueryRows::Request q;
+        q.in_index = 2;
+        q.forward_read = true;
+        q.row_count = 200;
+        auto qr = c.run<rop::RopQueryRows>(q);
+        LONGS_EQUAL(0, qr.return_value);
+        LONGS_EQUAL(tr.body.row_count, qr.body.row_count);
+        LONGS_EQUAL(2 /* BOOKMARK_END */, qr.body.origin);
+        std::vector<std::string> names;
+        for (auto& row : decode_rows(qr.body.rows, qr.body.row_count, cols)) names.push_back(row[0].as_str());
+        return names;
+    }
+};
+
+TEST(RopEngine, LogonReturnsEverySpecialFolder) {
+    for (auto fid : logon_body.folder_ids) CHECK(fid != 0);
+    CHECK(logon_body.response_flags & 0x01);
+    CHECK(logon_body.repl_id != 0);
+}
+
+TEST(RopEngine, LogonToAnotherMailboxIsRefused) {
+    RopClient other;
+    other.proc = emsmdb::default_rop_factory(g_backend)(alice());
+    rop::RopLogon::Request rq;
+    rq.logon_flags = rop::RopLogon::kPrivate;
+    rq.essdn = "/o=First Organization/ou=First Administrative Group/cn=Recipients/cn=bob";
+    auto r = other.run<rop::RopLogon>(rq);
+    LONGS_EQUAL(ec::LoginFailed, r.return_value);
+    CHECK(other.handles[0] == 0xFFFFFFFF);
+}
+
+TEST(RopEngine, IpmSubtreeHierarchyHasTheSpecialFolders) {
+    auto names = subfolder_names(logon_body.folder_ids[3]);  // IPM subtree
+    for (const char* n : {"Inbox", "Outbox", "Sent Items", "Deleted Items", "Drafts", "Calendar", "Contacts",
+                          "Tasks", "Notes", "Journal", "Junk E-mail"})
+        CHECK_TEXT(std::find(names.begin(), names.end(), n) != names.end(), n);
+}
+
+TEST(RopEngine, CreateFolderCollisionOpenExistingAndDelete) {
+    open(logon_body.folder_ids[3], 1);
+    rop::RopCreateFolder::Request cf;
+    cf.in_index = 1;
+    cf.out_index = 3;
+    cf.folder_type = 1;
+    cf.use_unicode_strings = true;
+    cf.display_name = "Projekte \xE2\x82\xAC";  // non-ASCII survives
+    cf.comment = "team";
+    auto r = c.run<rop::RopCreateFolder>(cf);
+    LONGS_EQUAL(0, r.return_value);
+    uint64_t fid = r.body.folder_id;
+    CHECK(!r.body.existing);
+    LONGS_EQUAL(ec::Collision, c.run<rop::RopCreateFolder>(cf).return_value);
+    cf.open_existing = true;
+    auto again = c.run<rop::RopCreateFolder>(cf);
+    LONGS_EQUAL(0, again.return_value);
+    CHECK(again.body.existing.has_value());
+    CHECK(again.body.folder_id == fid);
+
+    // Properties of the new folder, through the handle in slot 3.
+    rop::RopGetPropertiesSpecific::Request gp;
+    gp.in_index = 3;
+    gp.want_unicode = 1;
+    gp.tags = {PidTagDisplayName, PidTagComment, PidTagFolderId};
+    auto g = c.run<rop::RopGetPropertiesSpecific>(gp);
+    LONGS_EQUAL(0, g.return_value);
+    ByteReader rr(g.body.row);
+    auto vals = read_property_row(rr, gp.tags);
+    STRCMP_EQUAL("Projekte \xE2\x82\xAC", vals[0].as_str().c_str());
+    STRCMP_EQUAL("team", vals[1].as_str().c_str());
+    CHECK(uint64_t(vals[2].as_i64()) == fid);
+
+    auto names = subfolder_names(logon_body.folder_ids[3]);
+    CHECK(std::find(names.begin(), names.end(), "Projekte \xE2\x82\xAC") != names.end());
+
+    open(logon_body.folder_ids[3], 1);
+    rop::RopDeleteFolder::Request df;
+    df.in_index = 1;
+    df.delete_folder_flags = 0x01 | 0x04 | 0x10;
+    df.folder_id = fid;
+    auto d = c.run<rop::RopDeleteFolder>(df);
+    LONGS_EQUAL(0, d.return_value);
+    CHECK(!d.body.partial_completion);
+    names = subfolder_names(logon_body.folder_ids[3]);
+    CHECK(std::find(names.begin(), names.end(), "Projekte \xE2\x82\xAC") == names.end());
+}
+
+TEST(RopEngine, SetPropertiesAndMissingValuesAreFlagged) {
+    open(logon_body.folder_ids[4], 1);  // Inbox
+    rop::SetPropertiesRequest sp;
+    sp.in_index = 1;
+    sp.values = {PropValue::str(PidTagComment, "hello")};
+    auto s = c.run<rop::RopSetProperties>(sp);
+    LONGS_EQUAL(0, s.return_value);
+    LONGS_EQUAL(0, s.body.problems.size());
+    rop::RopGetPropertiesSpecific::Request gp;
+    gp.in_index = 1;
+    gp.tags = {PidTagComment, make_tag(0x6700, PT_LONG) /* nothing stored */};
+    auto g = c.run<rop::RopGetPropertiesSpecific>(gp);
+    LONGS_EQUAL(rop::kWarnWithErrors, g.return_value);
+    ByteReader rr(g.body.row);
+    auto vals = read_property_row(rr, gp.tags);
+    STRCMP_EQUAL("hello", vals[0].as_str().c_str());
+    CHECK(vals[1].is_error());
+}
+
+TEST(RopEngine, NamedPropertiesRoundTrip) {
+    rop::RopGetPropertyIdsFromNames::Request rq;
+    rq.in_index = 0;
+    rq.flags = 0x02;  // create
+    PropertyName n;
+    n.guid = Guid::parse("00062004-0000-0000-c000-000000000046");
+    n.kind = PropertyName::Name;
+    n.name = "x-mapigate-test";
+    rq.names = {n};
+    auto r = c.run<rop::RopGetPropertyIdsFromNames>(rq);
+    LONGS_EQUAL(0, r.return_value);
+    CHECK(r.body.property_ids.at(0) >= 0x8000);
+    rop::RopGetNamesFromPropertyIds::Request back;
+    back.in_index = 0;
+    back.property_ids = r.body.property_ids;
+    auto b = c.run<rop::RopGetNamesFromPropertyIds>(back);
+    LONGS_EQUAL(0, b.return_value);
+    CHECK(b.body.names.at(0) == n);
+}
+
+TEST(RopEngine, TableSeekBookmarkAndPosition) {
+    open(logon_body.folder_ids[0], 1);  // root
+    rop::GetTableRequest t;
+    t.in_index = 1;
+    t.out_index = 2;
+    t.table_flags = 0x04;  // deep
+    auto tr = c.run<rop::RopGetHierarchyTable>(t);
+    CHECK(tr.body.row_count >= 25);
+    rop::RopSetColumns::Request sc;
+    sc.in_index = 2;
+    sc.tags = {PidTagFolderId};
+    c.run<rop::RopSetColumns>(sc);
+    rop::RopSeekRow::Request sr;
+    sr.in_index = 2;
+    sr.origin = 0;
+    sr.row_count = 5;
+    sr.want_row_moved_count = true;
+    auto s = c.run<rop::RopSeekRow>(sr);
+    LONGS_EQUAL(5, s.body.rows_sought);
+    auto bm = c.run<rop::RopCreateBookmark>(rop::InputOnly{0, 2});
+    LONGS_EQUAL(0, bm.return_value);
+    auto pos = c.run<rop::RopQueryPosition>(rop::InputOnly{0, 2});
+    LONGS_EQUAL(5, pos.body.numerator);
+    LONGS_EQUAL(tr.body.row_count, pos.body.denominator);
+    sr.origin = 2;  // END
+    sr.row_count = 3;
+    s = c.run<rop::RopSeekRow>(sr);
+    CHECK(s.body.has_sought_less);
+    rop::RopSeekRowBookmark::Request sb;
+    sb.in_index = 2;
+    sb.bookmark = bm.body.bookmark;
+    sb.row_count = 0;
+    auto sbr = c.run<rop::RopSeekRowBookmark>(sb);
+    LONGS_EQUAL(0, sbr.return_value);
+    CHECK(!sbr.body.row_no_longer_visible);
+    pos = c.run<rop::RopQueryPosition>(rop::InputOnly{0, 2});
+    LONGS_EQUAL(5, pos.body.numerator);
+    rop::RopFreeBookmark::Request fb;
+    fb.in_index = 2;
+    fb.bookmark = bm.body.bookmark;
+    LONGS_EQUAL(0, c.run<rop::RopFreeBookmark>(fb).return_value);
+    LONGS_EQUAL(ec::InvalidBookmark, c.run<rop::RopFreeBookmark>(fb).return_value);
+}
+
+TEST(RopEngine, QueryRowsHonoursTheBufferSize) {
+    open(logon_body.folder_ids[0], 1);
+    rop::GetTableRequest t;
+    t.in_index = 1;
+    t.out_index = 2;
+    t.table_flags = 0x04;
+    auto tr = c.run<rop::RopGetHierarchyTable>(t);
+    rop::RopSetColumns::Request sc;
+    sc.in_index = 2;
+    sc.tags = {PidTagDisplayName, PidTagFolderId};
+    c.run<rop::RopSetColumns>(sc);
+    c.max_size = 200;  // a few rows at most
+    rop::RopQueryRows::Request q;
+    q.in_index = 2;
+    q.forward_read = true;
+    q.row_count = 1000;
+    uint32_t total = 0;
+    for (int i = 0; i < 100; ++i) {
+        auto r = c.run<rop::RopQueryRows>(q);
+        LONGS_EQUAL(0, r.return_value);
+        CHECK(r.body.row_count > 0 || r.body.origin == 2);
+        total += r.body.row_count;
+        if (r.body.origin == 2) break;
+    }
+    LONGS_EQUAL(tr.body.row_count, total);
+}
+
+TEST(RopEngine, UnsupportedAndUnknownRopsAnswerNotSupported) {
+    // A declared ROP without a handler (streams come later).
+    rop::RopOpenStream::Request os{};
+    os.in_index = 0;
+    os.out_index = 1;
+    LONGS_EQUAL(ec::NotSupported, c.run<rop::RopOpenStream>(os).return_value);
+    // A ROP id with no declared layout: answered, and the buffer stops there.
+    Bytes raw = c.raw(Bytes{0x03, 0x00, 0x00});
+    LONGS_EQUAL(6, raw.size());
+    LONGS_EQUAL(0x03, raw[0]);
+    CHECK(ByteReader(ByteView(raw).subspan(2)).u32() == ec::NotSupported);
+}
+
+TEST(RopEngine, ReleaseFreesTheHandle) {
+    open(logon_body.folder_ids[4], 1);
+    uint32_t h = c.handles[1];
+    CHECK(h != 0xFFFFFFFF);
+    Bytes none = c.raw(rop::encode_request<rop::RopRelease>(rop::InputOnly{0, 1}));
+    LONGS_EQUAL(0, none.size());
+    c.handles[1] = h;  // a client reusing a released handle gets ecNullObject
+    rop::RopGetPropertiesSpecific::Request gp;
+    gp.in_index = 1;
+    gp.tags = {PidTagDisplayName};
+    LONGS_EQUAL(ec::NullObject, c.run<rop::RopGetPropertiesSpecific>(gp).return_value);
+}
+
+TEST(RopEngine, MalformedBufferIsADecodeError) {
+    CHECK_THROWS(DecodeError, c.proc->process(Bytes{0x10, 0x00, 0x01}, 0x8000));
+    CHECK_THROWS(DecodeError, c.proc->process(Bytes{0x05, 0x00, 0x02, 0x00, 0x00, 0x01}, 0x8000));
+}
