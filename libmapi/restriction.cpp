@@ -659,4 +659,18 @@ int compare_rows(const SortOrderSet& sort, const PropGetter& a, const PropGetter
     return 0;
 }
 
+std::string fold_text(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size();) {
+        char32_t c;
+        if (!utf8_next(s, i, c)) {  // not UTF-8: keep the byte
+            out += s[i++];
+            continue;
+        }
+        utf8_append(out, fold_case(c));
+    }
+    return out;
+}
+
 }  // namespace mg::mapi

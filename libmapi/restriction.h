@@ -137,4 +137,9 @@ int compare_values(const PropValue* a, const PropValue* b);
 // included: the table answers with the row's single instance value).
 int compare_rows(const SortOrderSet& sort, const PropGetter& a, const PropGetter& b);
 
+// Case-folded UTF-8: the folding evaluate() and compare_values() use for
+// case-insensitive string comparisons (backends that push comparisons down
+// fold with it too, so both sides agree). Bytes that are not UTF-8 are kept.
+std::string fold_text(std::string_view s);
+
 }  // namespace mg::mapi

@@ -44,14 +44,4 @@ ipc::Reply UnimplementedServer::call(const ipc::Call& c) {
     return ipc::Reply{ipc::fault::kOpRangeError, {}};
 }
 
-ipc::Reply MinimalEmsmdbServer::call(const ipc::Call& c) {
-    // MS-OXCRPC 3.1.4.6 EcDummyRpc: no parameters, returns a long (0 = ecSuccess).
-    if (c.opnum == 6) {
-        ByteWriter w;
-        w.u32(0);
-        return ipc::Reply{0, w.take()};
-    }
-    return UnimplementedServer().call(c);
-}
-
 }  // namespace mg

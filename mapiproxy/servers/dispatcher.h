@@ -38,11 +38,4 @@ public:
     ipc::Reply call(const ipc::Call&) override;
 };
 
-// EMSMDB calls served in the foundation: EcDummyRpc (opnum 6), a real
-// round trip through Samba, the module and the engine.
-class MinimalEmsmdbServer : public RpcServer {
-public:
-    ipc::Reply call(const ipc::Call& c) override;
-};
-
 }  // namespace mg

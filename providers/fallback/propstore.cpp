@@ -21,47 +21,6 @@ static CodecOptions storage_codec() {
     return o;
 }
 
-// ---- case folding
-
-static locale_t utf8_locale() {
-    static locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t(0));
-    return loc;
-}
-
-// Simple case folding over the scripts mapi::compare_values folds (Latin up
-// to Latin Extended-A and Latin Extended Additional, Greek, Cyrillic,
-// Armenian, fullwidth Latin); everything else folds to itself, as there.
-static char32_t fold_cp(char32_t c) {
-    switch (c) {
-    case 0xB5: return 0x3BC;   // micro sign -> mu
-    case 0x130: return 'i';    // dotted capital I
-    case 0x17F: return 's';    // long s
-    case 0x3C2: return 0x3C3;  // final sigma
-    case 0x1E9E: return 0xDF;  // capital sharp s
-    default: break;
-    }
-    bool covered = c < 0x180 || (c >= 0x370 && c <= 0x3FF) || (c >= 0x400 && c <= 0x52F) ||
-                   (c >= 0x531 && c <= 0x556) || (c >= 0x1E00 && c <= 0x1EFF) || (c >= 0xFF21 && c <= 0xFF3A);
-    if (!covered) return c;
-    if (c < 0x80) return c >= 'A' && c <= 'Z' ? c + 32 : c;
-    locale_t loc = utf8_locale();
-    return loc ? char32_t(towlower_l(wint_t(c), loc)) : c;
-}
-
-std::string fold_text(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (size_t i = 0; i < s.size();) {
-        char32_t c;
-        if (!utf8_next(s, i, c)) {  // not UTF-8 (cannot come from the database): keep the byte
-            out += s[i++];
-            continue;
-        }
-        utf8_append(out, fold_cp(c));
-    }
-    return out;
-}
-
 // ---- sort keys (see the schema comment of fallback_props)
 
 namespace {

@@ -45,7 +45,7 @@ std::optional<Bytes> sort_key_of(const PropValue& v);
 // Case folding used for v_fold and string sort keys: simple case folding of
 // Latin, Greek, Cyrillic, Armenian and fullwidth Latin, as mapi::evaluate /
 // mapi::compare_values do (libmapi/restriction.h).
-std::string fold_text(std::string_view utf8);
+using mapi::fold_text;  // the folding of mapi::evaluate / compare_values
 
 class PropStore {
 public:

@@ -97,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         ox::EcDoRpcExt2Request rq;
         rq.cxh = w.cxh;
         rq.ulFlags = in[0];
-        rq.cbOut = uint32_t(in[1] | in[2] << 8) * 8;  // 0 .. 0x7FFF8, over the 0x40000 limit too
+        rq.cbOut = uint32_t(in[1] | in[2] << 8) * 8;  // 0 .. 0x7FFF8, clamped to BIG_RANGE_ULONG
         if (rq.cbOut > ox::kBigRange) rq.cbOut = ox::kBigRange;
         rq.rgbIn.assign(in.begin() + 3, in.end());
         auto r = w.dispatcher.dispatch(World::call(ipc::Iface::Emsmdb, 11, rq.encode()));

@@ -2,6 +2,7 @@
 // to SIDs and connections, EcDoConnectEx checks, EcDoRpcExt2 extended
 // buffers and size limits, asynchronous waits. A fake directory and an
 // echoing RopProcessor stand in for Samba's LDAP and the ROP engine.
+#include "client/emsmdb_client.h"
 #include "libmapi/oxcrpc.h"
 #include "libmapi/oxcrpc_compress.h"
 #include "mapiproxy/servers/emsmdb.h"
@@ -540,4 +541,52 @@ TEST(EmsmdbAsync, ParkedWaitsAreLimited) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     LONGS_EQUAL(ec::kRejected, wait_ex(f, acxh_b, kSidA).result);
     waiter.join();
+}
+
+TEST_GROUP(EmsmdbClientLoopback){};
+
+namespace {
+// The project's client talking to the server in-process.
+struct Loopback : client::Transport {
+    Fixture& f;
+    const char* sid;
+    Loopback(Fixture& fx, const char* s) : f(fx), sid(s) {}
+    Bytes call(uint16_t opnum, ByteView stub) override {
+        auto r = f.server->call(Fixture::call(opnum, Bytes(stub.begin(), stub.end()), sid));
+        if (r.fault) throw client::RpcFault(r.fault, "fault");
+        return r.stub;
+    }
+};
+}  // namespace
+
+TEST(EmsmdbClientLoopback, ConnectRpcDisconnect) {
+    Fixture f;
+    Loopback t(f, kSidA);
+    client::EmsmdbClient c(t);
+    LONGS_EQUAL(0, c.ping());
+    try {
+        c.connect(kDnB);
+        FAIL("connect with another user's DN succeeded");
+    } catch (const client::MapiError& e) {
+        LONGS_EQUAL(ec::kAccessDenied, e.code());
+    }
+    CHECK_FALSE(c.connected());
+    const auto& s = c.connect(kDnA, 1252, 0x409);
+    CHECK(c.connected());
+    STRCMP_EQUAL("15.0.1497.2", client::version_string(s.server_version).c_str());
+    STRCMP_EQUAL("Alice Liddell", s.display_name.c_str());
+    // The client compresses and obfuscates like Outlook; the server answers likewise.
+    Bytes rop = pattern(5000, 4);
+    CHECK(c.rpc(rop) == rop);
+    auto cxh = c.session().cxh;
+    CHECK(client::handle_from_string(client::handle_to_string(cxh)) == cxh);
+    c.disconnect();
+    CHECK_FALSE(c.connected());
+    c.adopt(cxh);
+    try {
+        c.rpc(Bytes{2, 0});
+        FAIL("a destroyed session answered");
+    } catch (const client::RpcFault& e) {
+        LONGS_EQUAL(ipc::fault::kContextMismatch, e.status());
+    }
 }

@@ -1,5 +1,7 @@
 #include "libmapi/oxcrpc_compress.h"
 
+#include "tests/unit/testutil.h"
+
 #include <CppUTest/TestHarness.h>
 
 #include <stdexcept>
@@ -10,20 +12,7 @@ using namespace mg::oxcrpc;
 
 namespace {
 
-Bytes hex(const char* s) {
-    Bytes out;
-    int hi = -1;
-    for (; *s; ++s) {
-        int v;
-        if (*s >= '0' && *s <= '9') v = *s - '0';
-        else if (*s >= 'a' && *s <= 'f') v = *s - 'a' + 10;
-        else if (*s >= 'A' && *s <= 'F') v = *s - 'A' + 10;
-        else continue;
-        if (hi < 0) hi = v;
-        else { out.push_back(uint8_t(hi << 4 | v)); hi = -1; }
-    }
-    return out;
-}
+using mg::test::hex;
 
 Bytes str(const std::string& s) { return Bytes(s.begin(), s.end()); }
 

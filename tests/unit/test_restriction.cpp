@@ -4,6 +4,8 @@
 #include "libmapi/proptags.h"
 #include "libmapi/restriction.h"
 
+#include "tests/unit/testutil.h"
+
 #include <CppUTest/TestHarness.h>
 
 #include <algorithm>
@@ -16,20 +18,7 @@ using namespace mg::mapi;
 
 namespace {
 
-Bytes hex(const char* s) {
-    Bytes out;
-    int hi = -1;
-    for (; *s; ++s) {
-        int v;
-        if (*s >= '0' && *s <= '9') v = *s - '0';
-        else if (*s >= 'a' && *s <= 'f') v = *s - 'a' + 10;
-        else if (*s >= 'A' && *s <= 'F') v = *s - 'A' + 10;
-        else continue;
-        if (hi < 0) hi = v;
-        else { out.push_back(uint8_t(hi << 4 | v)); hi = -1; }
-    }
-    return out;
-}
+using mg::test::hex;
 
 template <class E, class F> void expect_throw(F&& f, const char* needle) {
     try {
