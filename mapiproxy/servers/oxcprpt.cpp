@@ -186,23 +186,6 @@ void register_property_rops(RopTable& t) {
     add_rop<rop::RopDeletePropertiesNoReplicate>(t, delete_properties);
     add_rop<rop::RopGetPropertyIdsFromNames>(t, get_ids_from_names);
     add_rop<rop::RopGetNamesFromPropertyIds>(t, get_names_from_ids);
-    add_unsupported_rop<rop::RopQueryNamedProperties>(t);
-    add_unsupported_rop<rop::RopCopyProperties>(t);
-    add_unsupported_rop<rop::RopCopyTo>(t);
-    // Streams (MS-OXCPRPT 2.2.2.13-2.2.2.22) come next.
-    add_unsupported_rop<rop::RopOpenStream>(t);
-    add_unsupported_rop<rop::RopReadStream>(t);
-    add_unsupported_rop<rop::RopWriteStream>(t);
-    add_unsupported_rop<rop::RopWriteStreamExtended>(t);
-    add_unsupported_rop<rop::RopCommitStream>(t);
-    add_unsupported_rop<rop::RopGetStreamSize>(t);
-    add_unsupported_rop<rop::RopSetStreamSize>(t);
-    add_unsupported_rop<rop::RopSeekStream>(t);
-    add_unsupported_rop<rop::RopCopyToStream>(t);
-    add_unsupported_rop<rop::RopLockRegionStream>(t);
-    add_unsupported_rop<rop::RopUnlockRegionStream>(t);
-    add_unsupported_rop<rop::RopWriteAndCommitStream>(t);
-    add_unsupported_rop<rop::RopCloneStream>(t);
 }
 
 }  // namespace mg::emsmdb

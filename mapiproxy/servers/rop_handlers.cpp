@@ -43,6 +43,8 @@ const RopTable& default_rop_table() {
         register_folder_rops(t);
         register_table_rops(t);
         register_property_rops(t);
+        register_stream_rops(t);
+        register_property_copy_rops(t);
         return t;
     }();
     return table;
