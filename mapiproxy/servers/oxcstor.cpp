@@ -1,4 +1,6 @@
 // Logon and store ROPs (MS-OXCSTOR).
+#include "libmapi/propcodec.h"
+#include "libmapi/proptags.h"
 #include "libmapi/rops.h"
 #include "mapiproxy/servers/rop_handlers.h"
 #include "mapistore/ids.h"
@@ -43,10 +45,47 @@ constexpr FolderRole kPrivateLogonFolders[13] = {
     FolderRole::Shortcuts,
 };
 
+// MS-OXCSTOR 2.2.1.1.3 (public folders variant): the folder ids of a
+// public-folders logon: root, IPM_SUBTREE, NON_IPM_SUBTREE, EFORMS
+// REGISTRY, SCHEDULE+ FREE BUSY, OFFLINE ADDRESS BOOK, then the localized
+// EFORMS registry, the local site's free/busy and OAB folders, the NNTP
+// article index (none), and three unused ids.
+uint32_t logon_public(RopContext& ctx, const rop::RopLogon::Request& rq, rop::RopLogon::Response& rs) {
+    const SessionInfo& who = ctx.session().info();
+    SessionStore& st = session_store(ctx);
+    store::OpenChangeDb odb(st.db(), st.backend().ids());
+    store::MailboxInfo info = odb.ensure_public_store();
+    auto providers = store::fallback_provider_factory(st.db(), st.backend().ids())(info.context(who.codepage));
+    auto mb = std::make_shared<store::Mailbox>(st.db(), st.backend().ids(), info, std::move(providers));
+    rop::RopLogon::PublicFolders body;
+    store::Id non_ipm = mb->special_fid(FolderRole::NonIpmSubtree);
+    auto oab = mb->odb().child_by_name(info, non_ipm, "OFFLINE ADDRESS BOOK");
+    body.folder_ids = {mb->special_fid(FolderRole::PublicRoot),
+                       mb->special_fid(FolderRole::IpmSubtree),
+                       non_ipm,
+                       mb->special_fid(FolderRole::EformsRegistry),
+                       mb->special_fid(FolderRole::Freebusy),
+                       oab ? oab->fid : 0,
+                       mb->special_fid(FolderRole::EformsRegistry),
+                       mb->special_fid(FolderRole::Freebusy),
+                       oab ? oab->fid : 0,
+                       0, 0, 0, 0};
+    body.repl_id = info.replid;
+    body.repl_guid = info.replica_guid;
+    body.per_user_guid = info.mailbox_guid;
+    auto obj = std::make_shared<LogonObject>();
+    obj->is_private = false;
+    obj->mailbox = mb;
+    rs.logon_flags = rq.logon_flags & 0x06;  // not Private
+    rs.body = body;
+    ctx.session().slot("logon" + std::to_string(rq.logon_id)) = obj;
+    ctx.set_output(rq.out_index, obj);
+    return ec::Success;
+}
+
 uint32_t logon(RopContext& ctx, const rop::RopLogon::Request& rq, rop::RopLogon::Response& rs) {
     const SessionInfo& who = ctx.session().info();
-    if (!(rq.logon_flags & rop::RopLogon::kPrivate))
-        throw RopError(ec::NotSupported, "public folder logon is not available yet");
+    if (!(rq.logon_flags & rop::RopLogon::kPrivate)) return logon_public(ctx, rq, rs);
     // MS-OXCSTOR 3.2.5.1.1: the Essdn names the mailbox to open; only the
     // session's own mailbox can be opened (delegation comes with permissions).
     if (!iequals(rq.essdn, who.user_dn))
@@ -93,6 +132,31 @@ uint32_t set_receive_folder(RopContext& ctx, const rop::RopSetReceiveFolder::Req
         return ec::NoAccess;
     if (rq.message_class.size() > 255) return ec::InvalidParam;
     l->mailbox->set_receive_folder(rq.message_class, rq.folder_id);
+    return ec::Success;
+}
+
+// MS-OXCSTOR 2.2.1.4: one row per receive-folder setting, columns
+// PidTagFolderId, PidTagMessageClass (8-bit), PidTagLastModificationTime.
+uint32_t get_receive_folder_table(RopContext& ctx, const rop::InputOnly& rq,
+                                  rop::RopGetReceiveFolderTable::Response& rs) {
+    auto l = ctx.input<LogonObject>(rq.in_index);
+    if (!l->is_private) return ec::NotSupported;  // private mailboxes only (2.2.1.4)
+    const std::vector<mapi::PropTag> cols = {mapi::PidTagFolderId,
+                                             mapi::change_type(mapi::PidTagMessageClass, mapi::PT_STRING8),
+                                             mapi::PidTagLastModificationTime};
+    mapi::CodecOptions o;
+    o.codepage = ctx.session().info().codepage;
+    o.string8_replace = true;
+    ByteWriter w;
+    auto table = l->mailbox->odb().receive_folder_table(l->mailbox->info());
+    for (const auto& rf : table) {
+        mapi::PropList row = {mapi::PropValue::i64(cols[0], int64_t(rf.fid)),
+                              mapi::PropValue::str(cols[1], rf.message_class),
+                              mapi::PropValue::i64(cols[2], rf.modified)};
+        mapi::write_property_row(w, cols, row, o);
+    }
+    rs.row_count = uint32_t(table.size());
+    rs.rows = w.take();
     return ec::Success;
 }
 
@@ -170,7 +234,7 @@ void register_store_rops(RopTable& t) {
     add_rop<rop::RopLogon>(t, logon);
     add_rop<rop::RopGetReceiveFolder>(t, get_receive_folder);
     add_rop<rop::RopSetReceiveFolder>(t, set_receive_folder);
-    add_unsupported_rop<rop::RopGetReceiveFolderTable>(t);
+    add_rop<rop::RopGetReceiveFolderTable>(t, get_receive_folder_table);
     add_rop<rop::RopGetStoreState>(t, get_store_state);
     add_rop<rop::RopLongTermIdFromId>(t, long_term_id_from_id);
     add_rop<rop::RopIdFromLongTermId>(t, id_from_long_term_id);

@@ -339,3 +339,55 @@ TEST(RopEngine, MalformedBufferIsADecodeError) {
     CHECK_THROWS(DecodeError, c.proc->process(Bytes{0x10, 0x00, 0x01}, 0x8000));
     CHECK_THROWS(DecodeError, c.proc->process(Bytes{0x05, 0x00, 0x02, 0x00, 0x00, 0x01}, 0x8000));
 }
+
+TEST(RopEngine, PublicFolderLogon) {
+    rop::RopLogon::Request rq;
+    rq.logon_id = 1;
+    rq.out_index = 1;
+    rq.logon_flags = 0;  // public folders
+    auto r = c.run<rop::RopLogon>(rq);
+    LONGS_EQUAL(0, r.return_value);
+    auto body = std::get<rop::RopLogon::PublicFolders>(r.body.body);
+    for (int i = 0; i < 9; ++i) CHECK(body.folder_ids[i] != 0);
+    CHECK(body.repl_guid != logon_body.repl_guid);  // another store (ids may coincide across stores)
+    // The public IPM_SUBTREE opens through the public logon.
+    rop::RopOpenFolder::Request of;
+    of.logon_id = 1;
+    of.in_index = 1;
+    of.out_index = 2;
+    of.folder_id = body.folder_ids[1];
+    LONGS_EQUAL(0, c.run<rop::RopOpenFolder>(of).return_value);
+}
+
+TEST(RopEngine, ReceiveFolderTableAndSettings) {
+    rop::RopSetReceiveFolder::Request set;
+    set.in_index = 0;
+    set.folder_id = logon_body.folder_ids[3];  // IPM subtree gets IPM.Note.Custom
+    set.message_class = "IPM.Note.Custom";
+    LONGS_EQUAL(0, c.run<rop::RopSetReceiveFolder>(set).return_value);
+    rop::RopGetReceiveFolder::Request get;
+    get.in_index = 0;
+    get.message_class = "IPM.Note.Custom.Sub";
+    auto g = c.run<rop::RopGetReceiveFolder>(get);
+    LONGS_EQUAL(0, g.return_value);
+    CHECK(g.body.folder_id == logon_body.folder_ids[3]);
+    STRCMP_EQUAL("IPM.Note.Custom", g.body.explicit_message_class.c_str());
+    get.message_class = "IPM.Note";
+    CHECK(c.run<rop::RopGetReceiveFolder>(get).body.folder_id == logon_body.folder_ids[4]);  // Inbox
+
+    auto t = c.run<rop::RopGetReceiveFolderTable>(rop::InputOnly{0, 0});
+    LONGS_EQUAL(0, t.return_value);
+    std::vector<PropTag> cols = {PidTagFolderId, change_type(PidTagMessageClass, PT_STRING8),
+                                 PidTagLastModificationTime};
+    bool custom = false, ipm = false;
+    for (auto& row : decode_rows(t.body.rows, uint16_t(t.body.row_count), cols)) {
+        if (row[1].as_str() == "IPM.Note.Custom") custom = uint64_t(row[0].as_i64()) == logon_body.folder_ids[3];
+        if (row[1].as_str() == "IPM") ipm = uint64_t(row[0].as_i64()) == logon_body.folder_ids[4];
+    }
+    CHECK(custom);
+    CHECK(ipm);
+    // IPM cannot be cleared (MS-OXCSTOR 3.2.5.2).
+    set.folder_id = 0;
+    set.message_class = "IPM";
+    LONGS_EQUAL(ec::NoAccess, c.run<rop::RopSetReceiveFolder>(set).return_value);
+}
