@@ -447,6 +447,47 @@ std::vector<ReceiveFolder> OpenChangeDb::receive_folder_table(const MailboxInfo&
     return out;
 }
 
+std::optional<OpenChangeDb::PerUserInfo> OpenChangeDb::per_user_info(const MailboxInfo& mb,
+                                                                     const Guid& folder_guid, uint64_t globcnt) {
+    auto r = db_.query_one("SELECT replica_guid, data FROM per_user_information "
+                           "WHERE mailbox_id = ? AND folder_guid = ? AND folder_globcnt = ?",
+                           {mb.id, ByteView(folder_guid.b.data(), 16), globcnt});
+    if (!r) return std::nullopt;
+    PerUserInfo info;
+    Bytes g = r->blob(0);
+    if (g.size() == 16) std::copy(g.begin(), g.end(), info.replica_guid.b.begin());
+    info.data = r->blob(1);
+    return info;
+}
+
+bool OpenChangeDb::write_per_user_info(const MailboxInfo& mb, const Guid& folder_guid, uint64_t globcnt,
+                                       uint32_t offset, ByteView chunk, const std::optional<Guid>& replica_guid) {
+    return db_.transaction([&] {
+        auto cur = per_user_info(mb, folder_guid, globcnt);
+        Bytes data;
+        Guid repl = replica_guid ? *replica_guid : (cur ? cur->replica_guid : Guid{});
+        if (offset != 0) {
+            if (!cur || cur->data.size() != offset) return false;
+            data = std::move(cur->data);
+        }
+        data.insert(data.end(), chunk.begin(), chunk.end());
+        db_.exec("REPLACE INTO per_user_information (mailbox_id, folder_guid, folder_globcnt, replica_guid, data, "
+                 "modified_at) VALUES (?, ?, ?, ?, ?, ?)",
+                 {mb.id, ByteView(folder_guid.b.data(), 16), globcnt, ByteView(repl.b.data(), 16), Bytes(data),
+                  filetime_now()});
+        return true;
+    });
+}
+
+std::vector<uint64_t> OpenChangeDb::per_user_folders(const MailboxInfo& mb, const Guid& database_guid) {
+    std::vector<uint64_t> out;
+    for (auto& r : db_.query("SELECT folder_globcnt FROM per_user_information WHERE mailbox_id = ? AND folder_guid = ? "
+                             "ORDER BY folder_globcnt",
+                             {mb.id, ByteView(database_guid.b.data(), 16)}))
+        out.push_back(r.u64(0));
+    return out;
+}
+
 void OpenChangeDb::set_default_receive_folders(const MailboxInfo& mb, Id inbox, Id root) {
     // MS-OXCSTOR 2.2.1.2 / MAPI receive folders: Inbox for "", "IPM" and
     // "REPORT.IPM"; the root for "IPC".

@@ -170,6 +170,20 @@ public:
     // for "IPC" and the default "" (MS-OXCSTOR 3.2.5.3).
     void set_receive_folder(const MailboxInfo& mb, const std::string& message_class, Id fid);
     std::vector<ReceiveFolder> receive_folder_table(const MailboxInfo& mb);
+
+    // ---- per-user information (MS-OXCSTOR 2.2.1.7-2.2.1.10)
+    struct PerUserInfo {
+        Guid replica_guid;
+        Bytes data;
+    };
+    std::optional<PerUserInfo> per_user_info(const MailboxInfo& mb, const Guid& folder_guid, uint64_t globcnt);
+    // Offset 0 replaces the data; otherwise it must equal the stored length
+    // (the chunks of one write arrive in order) and the chunk is appended.
+    // Returns false for an offset that does not follow the stored data.
+    bool write_per_user_info(const MailboxInfo& mb, const Guid& folder_guid, uint64_t globcnt, uint32_t offset,
+                             ByteView chunk, const std::optional<Guid>& replica_guid);
+    // GLOBCNTs of the folders of `database_guid` that have per-user data.
+    std::vector<uint64_t> per_user_folders(const MailboxInfo& mb, const Guid& database_guid);
     // The defaults: "" and "IPM", "REPORT.IPM" -> Inbox, "IPC" -> root.
     void set_default_receive_folders(const MailboxInfo& mb, Id inbox, Id root);
 

@@ -5,6 +5,7 @@
 #include "mapiproxy/servers/rop_handlers.h"
 #include "mapistore/ids.h"
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 
@@ -186,24 +187,63 @@ uint32_t id_from_long_term_id(RopContext& ctx, const rop::RopIdFromLongTermId::R
     return ec::Success;
 }
 
+// Per-user information (MS-OXCSTOR 3.2.5.10-3.2.5.13): the read state a
+// user keeps for public folders, stored in the user's private mailbox and
+// keyed by the public folder's LongTermID.
+std::pair<mapi::Guid, uint64_t> ltid_key(const rop::LongTermId& l) {
+    uint64_t g = 0;
+    for (uint8_t b : l.global_counter) g = (g << 8) | b;  // GLOBCNT is big-endian
+    return {l.database_guid, g};
+}
+
 uint32_t get_per_user_long_term_ids(RopContext& ctx, const rop::RopGetPerUserLongTermIds::Request& rq,
                                     rop::RopGetPerUserLongTermIds::Response& rs) {
-    ctx.input<LogonObject>(rq.in_index);
-    rs.long_term_ids.clear();  // per-user data exists only for public folders (MS-OXCSTOR 3.2.5.10)
+    auto l = ctx.input<LogonObject>(rq.in_index);
+    if (!l->is_private) return ec::NotSupported;  // private mailbox logons only (3.2.5.10)
+    for (uint64_t g : l->mailbox->odb().per_user_folders(l->mailbox->info(), rq.database_guid)) {
+        rop::LongTermId id;
+        id.database_guid = rq.database_guid;
+        for (int i = 5; i >= 0; --i) id.global_counter[5 - i] = uint8_t(g >> (8 * i));
+        rs.long_term_ids.push_back(id);
+    }
     return ec::Success;
 }
 
 uint32_t get_per_user_guid(RopContext& ctx, const rop::RopGetPerUserGuid::Request& rq,
-                           rop::RopGetPerUserGuid::Response&) {
-    ctx.input<LogonObject>(rq.in_index);
-    return ec::NotFound;  // no per-user information recorded for that folder
+                           rop::RopGetPerUserGuid::Response& rs) {
+    auto l = ctx.input<LogonObject>(rq.in_index);
+    if (!l->is_private) return ec::NotSupported;
+    auto [guid, g] = ltid_key(rq.long_term_id);
+    auto info = l->mailbox->odb().per_user_info(l->mailbox->info(), guid, g);
+    if (!info) return ec::NotFound;
+    rs.database_guid = info->replica_guid;
+    return ec::Success;
 }
 
 uint32_t read_per_user_information(RopContext& ctx, const rop::RopReadPerUserInformation::Request& rq,
                                    rop::RopReadPerUserInformation::Response& rs) {
-    ctx.input<LogonObject>(rq.in_index);
-    rs.has_finished = true;  // nothing stored: an empty, complete stream
-    rs.data.clear();
+    auto l = ctx.input<LogonObject>(rq.in_index);
+    auto [guid, g] = ltid_key(rq.folder_id);
+    auto info = l->mailbox->odb().per_user_info(l->mailbox->info(), guid, g);
+    const Bytes empty;
+    const Bytes& data = info ? info->data : empty;
+    if (rq.data_offset > data.size()) return ec::InvalidParam;
+    size_t room = ctx.budget() > 16 ? ctx.budget() - 16 : 0;
+    size_t n = std::min<size_t>({data.size() - rq.data_offset, rq.max_data_size, room});
+    rs.data.assign(data.begin() + rq.data_offset, data.begin() + rq.data_offset + n);
+    rs.has_finished = rq.data_offset + n == data.size();
+    return ec::Success;
+}
+
+uint32_t write_per_user_information(RopContext& ctx, const rop::RopWritePerUserInformation::Request& rq,
+                                    rop::RopWritePerUserInformation::Response&) {
+    auto l = ctx.input<LogonObject>(rq.in_index);
+    if (!l->is_private) return ec::NotSupported;
+    auto [guid, g] = ltid_key(rq.folder_id);
+    std::optional<mapi::Guid> repl;
+    if (rq.data_offset == 0) repl = rq.repl_guid;
+    if (!l->mailbox->odb().write_per_user_info(l->mailbox->info(), guid, g, rq.data_offset, rq.data, repl))
+        return ec::InvalidParam;  // a chunk that does not follow the data written so far
     return ec::Success;
 }
 
@@ -241,7 +281,7 @@ void register_store_rops(RopTable& t) {
     add_rop<rop::RopGetPerUserLongTermIds>(t, get_per_user_long_term_ids);
     add_rop<rop::RopGetPerUserGuid>(t, get_per_user_guid);
     add_rop<rop::RopReadPerUserInformation>(t, read_per_user_information);
-    add_unsupported_rop<rop::RopWritePerUserInformation>(t);
+    add_rop<rop::RopWritePerUserInformation>(t, write_per_user_information);
     add_rop<rop::RopGetOwningServers>(t, get_owning_servers);
     add_rop<rop::RopPublicFolderIsGhosted>(t, public_folder_is_ghosted);
     add_rop<rop::RopRelease>(t, release);

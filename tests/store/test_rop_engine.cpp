@@ -391,3 +391,56 @@ TEST(RopEngine, ReceiveFolderTableAndSettings) {
     set.message_class = "IPM";
     LONGS_EQUAL(ec::NoAccess, c.run<rop::RopSetReceiveFolder>(set).return_value);
 }
+
+TEST(RopEngine, PerUserInformationForAPublicFolder) {
+    rop::LongTermId ltid;
+    ltid.database_guid = Guid::parse("11111111-2222-3333-4444-555555555555");
+    ltid.global_counter = {0, 0, 0, 0, 0x12, 0x34};
+    Guid repl = Guid::parse("99999999-8888-7777-6666-555555555555");
+    Bytes data(300);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = uint8_t(i * 7);
+
+    rop::RopWritePerUserInformation::Request w;
+    w.in_index = 0;
+    w.folder_id = ltid;
+    w.data_offset = 0;
+    w.data.assign(data.begin(), data.begin() + 200);
+    w.repl_guid = repl;
+    LONGS_EQUAL(0, c.run<rop::RopWritePerUserInformation>(w).return_value);
+    w.data_offset = 250;  // a gap: refused
+    w.data.assign(data.begin() + 250, data.end());
+    LONGS_EQUAL(ec::InvalidParam, c.run<rop::RopWritePerUserInformation>(w).return_value);
+    w.data_offset = 200;
+    w.has_finished = true;
+    w.data.assign(data.begin() + 200, data.end());
+    LONGS_EQUAL(0, c.run<rop::RopWritePerUserInformation>(w).return_value);
+
+    Bytes back;
+    rop::RopReadPerUserInformation::Request r;
+    r.in_index = 0;
+    r.folder_id = ltid;
+    r.max_data_size = 128;
+    for (int i = 0; i < 10; ++i) {
+        r.data_offset = uint32_t(back.size());
+        auto rr = c.run<rop::RopReadPerUserInformation>(r);
+        LONGS_EQUAL(0, rr.return_value);
+        back.insert(back.end(), rr.body.data.begin(), rr.body.data.end());
+        if (rr.body.has_finished) break;
+    }
+    CHECK(back == data);
+
+    rop::RopGetPerUserLongTermIds::Request ids;
+    ids.in_index = 0;
+    ids.database_guid = ltid.database_guid;
+    auto ir = c.run<rop::RopGetPerUserLongTermIds>(ids);
+    LONGS_EQUAL(1, ir.body.long_term_ids.size());
+    CHECK(ir.body.long_term_ids[0] == ltid);
+    rop::RopGetPerUserGuid::Request pg;
+    pg.in_index = 0;
+    pg.long_term_id = ltid;
+    auto gr = c.run<rop::RopGetPerUserGuid>(pg);
+    LONGS_EQUAL(0, gr.return_value);
+    CHECK(gr.body.database_guid == repl);
+    pg.long_term_id.global_counter = {0, 0, 0, 0, 0, 1};
+    LONGS_EQUAL(ec::NotFound, c.run<rop::RopGetPerUserGuid>(pg).return_value);
+}
