@@ -3,6 +3,8 @@
 
 MG_SRC=${MG_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 MG_PY=/usr/bin/python3   # Debian's python: sees python3-samba, impacket, exchangelib
+# Service binaries live in sbin directories that a non-login shell may lack.
+export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 
 # Debian 12 packages the build, the sandbox and the tests need.
 MG_PACKAGES=(

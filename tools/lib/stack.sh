@@ -293,7 +293,9 @@ stack_start_smtp() {
 
 # ---- the engine
 stack_start_engine() {
-  _alive engine || _start engine "$MG_LOGS/engine.log" mapigate-engine -s "$MG_SMB_CONF" -F -d info
+  local engine=$MG_SRC/mapigate-engine
+  [ -x "$engine" ] || engine=$(command -v mapigate-engine) || mg_die "mapigate-engine is not built"
+  _alive engine || _start engine "$MG_LOGS/engine.log" "$engine" -s "$MG_SMB_CONF" -F -d info
   _wait_for engine 20 test -S "$MG_ENGINE_SOCK" || { tail "$MG_LOGS/engine.log"; mg_die "engine did not start"; }
 }
 stack_stop_engine() { _stop engine; }
