@@ -499,7 +499,8 @@ void Mailbox::move_folder(Id fid, Id new_parent, const std::string& new_name) {
     });
 }
 
-void Mailbox::copy_messages(Folder& from, Folder& to, bool associated) {
+std::vector<Id> Mailbox::copy_messages(Folder& from, Folder& to, bool associated) {
+    std::vector<Id> copied;
     TableQuery q;
     q.associated = associated;
     q.columns = {PidTagMid};
@@ -520,9 +521,11 @@ void Mailbox::copy_messages(Folder& from, Folder& to, bool associated) {
             }
             dst->set_props(values);  // computed properties come back as problems: expected
             dst->save();
+            copied.push_back(r.id);
         }
         if (rows.size() < page) break;
     }
+    return copied;
 }
 
 Id Mailbox::copy_folder(Id fid, Id new_parent, const std::string& new_name, bool recursive) {

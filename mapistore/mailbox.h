@@ -81,6 +81,9 @@ public:
     std::unique_ptr<Cursor> contents_table(Id fid, const TableQuery& q);
 
     // ---- messages
+    // Copies the normal (or FAI) messages of `from` into `to` as new objects
+    // (new ids and ICS identity); returns the ids of the source messages.
+    std::vector<Id> copy_messages(Folder& from, Folder& to, bool associated);
     std::unique_ptr<Message> create_message(Id fid, bool associated);
     std::unique_ptr<Message> open_message(Id fid, Id mid, bool writable);
 
@@ -105,7 +108,6 @@ private:
                                       uint8_t type, const PropList& props);
     std::unique_ptr<Folder> provider_folder(const FolderRecord& f);
     PropList folder_row(const FolderRecord& f, const std::vector<PropTag>& cols);
-    void copy_messages(Folder& from, Folder& to, bool associated);
 
     Database& db_;
     IdAllocator& ids_;

@@ -17,7 +17,7 @@ size_t value_size(const mapi::PropValue& v, const mapi::CodecOptions& o) {
     try {
         mapi::write_value(w, mapi::prop_type(v.tag), v.value, o);
     } catch (const std::exception&) {
-        return 0;
+        return SIZE_MAX;  // not representable in a response: the client must use a stream
     }
     return w.size();
 }

@@ -5,6 +5,7 @@
 #include "libmapi/proptags.h"
 #include "libmapi/rops.h"
 #include "mapiproxy/servers/rop_handlers.h"
+#include "tests/store/rop_client.h"
 #include "tests/store/store_test.h"
 
 #include <CppUTest/TestHarness.h>
@@ -17,49 +18,12 @@ namespace ec = mg::mapi::ec;
 
 namespace {
 
-const char* kDn = "/o=First Organization/ou=First Administrative Group/cn=Recipients/cn=alice";
-
-struct RopClient {
-    std::unique_ptr<emsmdb::RopProcessor> proc;
-    std::vector<uint32_t> handles = std::vector<uint32_t>(8, 0xFFFFFFFF);
-    size_t max_size = 0x8000;
-
-    // One ROP per buffer; returns the raw RopsList of the response.
-    Bytes raw(const Bytes& one_rop) {
-        ByteWriter w;
-        w.u16(uint16_t(2 + one_rop.size()));
-        w.raw(one_rop);
-        for (auto h : handles) w.u32(h);
-        Bytes resp = proc->process(w.bytes(), max_size);
-        ByteReader r(resp);
-        uint16_t size = r.u16();
-        Bytes rops(resp.begin() + 2, resp.begin() + size);
-        ByteReader t(ByteView(resp).subspan(size));
-        for (auto& h : handles) h = t.u32();
-        return rops;
-    }
-    template <class R>
-    rop::Reply<R> run(const typename R::Request& rq) {
-        Bytes b = raw(rop::encode_request<R>(rq));
-        if (!b.empty() && b[0] != R::kId) {
-            std::string hex;
-            for (auto x : b) { char t[4]; snprintf(t, sizeof t, "%02x", x); hex += t; }
-            FAIL(("unexpected response " + hex).c_str());
-        }
-        return rop::decode_response<R>(b);
-    }
-};
+const char* kDn = store::test::kAliceDn;
+using store::test::RopClient;
 
 std::shared_ptr<emsmdb::StoreBackend> g_backend;
 
-emsmdb::SessionInfo alice() {
-    emsmdb::SessionInfo i;
-    i.account = "alice";
-    i.user_sid = "S-1-5-21-100-200-300-1105";
-    i.user_dn = kDn;
-    i.display_name = "Alice";
-    return i;
-}
+emsmdb::SessionInfo alice() { return store::test::alice_session(); }
 
 std::vector<PropList> decode_rows(const Bytes& rows, uint16_t count, const std::vector<PropTag>& cols) {
     ByteReader r(rows);
@@ -78,15 +42,7 @@ TEST_GROUP(RopEngine) {
     void setup() override {
         store::test::fresh_database();
         g_backend = std::make_shared<emsmdb::StoreBackend>(store::test::test_uri());
-        c.proc = emsmdb::default_rop_factory(g_backend)(alice());
-        rop::RopLogon::Request rq;
-        rq.logon_flags = rop::RopLogon::kPrivate;
-        rq.open_flags = 0x01000000;  // USE_PER_MDB_REPLID_MAPPING
-        rq.essdn = kDn;
-        rq.out_index = 0;
-        auto r = c.run<rop::RopLogon>(rq);
-        LONGS_EQUAL(0, r.return_value);
-        logon_body = std::get<rop::RopLogon::PrivateMailbox>(r.body.body);
+        logon_body = store::test::logon_alice(c, emsmdb::default_rop_factory(g_backend));
     }
     void teardown() override {
         c.proc.reset();
@@ -310,7 +266,7 @@ TEST(RopEngine, QueryRowsHonoursTheBufferSize) {
 }
 
 TEST(RopEngine, UnsupportedAndUnknownRopsAnswerNotSupported) {
-    // A declared ROP without a handler (streams come later).
+    // A stream on an object that has no streamable properties (a logon).
     rop::RopOpenStream::Request os{};
     os.in_index = 0;
     os.out_index = 1;
