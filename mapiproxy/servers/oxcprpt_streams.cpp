@@ -247,6 +247,9 @@ uint32_t read_stream(RopContext& ctx, const rop::RopReadStream::Request& rq, rop
     auto s = stream_at(ctx, rq.in_index);
     ByteView rest = s->remaining();
     size_t n = std::min<size_t>({rq.limit(), rest.size(), 0xFFFF, ctx.budget()});
+    // No room for a single byte while data remains: answering 0 bytes would
+    // read as the end of the stream.
+    if (n == 0 && !rest.empty() && rq.limit() > 0) throw BufferFull{std::min<size_t>(rest.size(), rq.limit())};
     rs.data.assign(rest.begin(), rest.begin() + n);
     s->position += n;
     return ec::Success;

@@ -82,7 +82,11 @@ TableObject::QueryResult TableObject::query_rows(uint16_t count, bool forward, b
             if (page.empty()) break;
             bool full = false;
             for (auto& row : page) {
-                if (!fits(row) && !res.rows.empty()) { full = true; break; }
+                if (!fits(row)) {
+                    if (res.rows.empty()) throw BufferFull{};  // not even one row: nothing moved yet
+                    full = true;
+                    break;
+                }
                 res.rows.push_back(std::move(row));
                 ++pos;
                 if (res.rows.size() == count) break;
@@ -98,7 +102,11 @@ TableObject::QueryResult TableObject::query_rows(uint16_t count, bool forward, b
             if (page.empty()) break;
             bool full = false;
             for (auto it = page.rbegin(); it != page.rend(); ++it) {
-                if (!fits(*it) && !res.rows.empty()) { full = true; break; }
+                if (!fits(*it)) {
+                    if (res.rows.empty()) throw BufferFull{};
+                    full = true;
+                    break;
+                }
                 res.rows.push_back(std::move(*it));
                 --pos;
                 if (res.rows.size() == count) break;

@@ -46,9 +46,9 @@ public:
     };
     // Reads up to `count` rows forward or backward from the cursor; `fits`
     // is called for every row read and says whether it still fits the
-    // response (at least one row is always returned when available, so a
-    // too-small buffer surfaces as RopBufferTooSmall). Advances the cursor
-    // unless no_advance.
+    // response; when not even the first row fits, BufferFull is thrown
+    // before the cursor moves (the engine answers RopBufferTooSmall).
+    // Advances the cursor unless no_advance.
     QueryResult query_rows(uint16_t count, bool forward, bool no_advance,
                            const std::function<bool(const store::Row&)>& fits);
     // RopSeekRow: moves by `count` rows from origin; returns rows actually

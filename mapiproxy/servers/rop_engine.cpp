@@ -104,12 +104,19 @@ Bytes Session::process(ByteView request, size_t max_size) {
             break;
         }
         LOG_TRACE("ROP %s (0x%02x)", e->name, id);
-        bool has_response = e->run(ctx, in, one);
+        bool has_response;
+        size_t needed = 0;
+        try {
+            has_response = e->run(ctx, in, one);
+        } catch (const BufferFull& full) {
+            has_response = true;
+            needed = std::max<size_t>(full.needed, 1) + 16;  // the handler changed nothing
+        }
         if (!has_response) continue;
-        if (used + one.size() > max_size) {
+        if (needed || used + one.size() > max_size) {
             // The response does not fit: MS-OXCROPS 2.2.15.1 RopBufferTooSmall,
             // echoing the unprocessed requests (this one included).
-            size_t needed = one.size() + 2 + table_bytes;
+            needed = std::max(needed, one.size()) + 2 + table_bytes;
             out.u8(0xFF);
             out.u16(uint16_t(std::min<size_t>(needed, 0xFFFF)));
             out.writer().raw(rops.subspan(start));

@@ -34,6 +34,14 @@ private:
     uint32_t ec_;
 };
 
+// A handler throws BufferFull, before it changes anything, when its
+// response cannot fit the room left in the buffer (a row, a piece of a
+// stream): the engine answers RopBufferTooSmall and the client resends the
+// ROP with a larger buffer (MS-OXCROPS 2.2.15.1).
+struct BufferFull {
+    size_t needed = 0;  // bytes the response needs, when known
+};
+
 // A server object (MS-OXCROPS 1.3.1): logon, folder, message, table,
 // stream, attachment... referenced by a 32-bit handle.
 class ServerObject {
@@ -173,6 +181,8 @@ void add_rop(RopTable& table, Fn h) {
         uint32_t rv;
         try {
             rv = h(ctx, rq, rs);
+        } catch (const BufferFull&) {
+            throw;
         } catch (...) {
             rv = detail::error_code_of_current_exception();
         }

@@ -400,3 +400,28 @@ TEST(RopEngine, PerUserInformationForAPublicFolder) {
     pg.long_term_id.global_counter = {0, 0, 0, 0, 0, 1};
     LONGS_EQUAL(ec::NotFound, c.run<rop::RopGetPerUserGuid>(pg).return_value);
 }
+
+TEST(RopEngine, RowThatCannotFitGivesBufferTooSmallAndKeepsThePosition) {
+    open(logon_body.folder_ids[0], 1);
+    rop::GetTableRequest t;
+    t.in_index = 1;
+    t.out_index = 2;
+    t.table_flags = 0x04;
+    c.run<rop::RopGetHierarchyTable>(t);
+    rop::RopSetColumns::Request sc;
+    sc.in_index = 2;
+    sc.tags = {PidTagDisplayName, PidTagFolderId};
+    c.run<rop::RopSetColumns>(sc);
+    rop::RopQueryRows::Request q;
+    q.in_index = 2;
+    q.forward_read = true;
+    q.row_count = 10;
+    c.max_size = 2 + 48 + 40;  // RopSize + handle table + a few bytes: no row fits
+    Bytes raw = c.raw(rop::encode_request<rop::RopQueryRows>(q));
+    LONGS_EQUAL(0xFF, raw.at(0));  // RopBufferTooSmall
+    Bytes echoed(raw.begin() + 3, raw.end());
+    CHECK(echoed == rop::encode_request<rop::RopQueryRows>(q));  // the request, to resend
+    c.max_size = 0x8000;
+    auto pos = c.run<rop::RopQueryPosition>(rop::InputOnly{0, 2});
+    LONGS_EQUAL(0, pos.body.numerator);  // nothing was consumed
+}
