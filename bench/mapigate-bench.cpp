@@ -1,0 +1,431 @@
+// mapigate-bench: the measurements of docs/PERFORMANCE.md, each compared in
+// the same run with a baseline. Driven by bench/run inside the sandbox's
+// network namespace; prints "key: value" lines.
+//
+//   rpc       EcDoRpcExt2 round trips/s for a trivial ROP buffer (RopGetStoreState,
+//             and an empty buffer) through Samba + mapiproxy + the engine, against
+//             Samba's own mgmt inq_if_ids on the same endpoint, connection type and
+//             authentication level (NTLM, packet privacy); EcDummyRpc in between.
+//   rows      QueryRows over every row of a folder of --messages messages (filled
+//             once, directly in the store), against the store-level Cursor.
+//   sessions  engine RSS growth per idle session (EcDoConnectEx + RopLogon).
+#include "client/emsmdb_client.h"
+#include "client/mapi_session.h"
+#include "client/samba_transport.h"
+#include "common/config.h"
+#include "libmapi/proptags.h"
+#include "mapistore/mailbox.h"
+
+// Samba's client library, for the baseline pipe (mgmt) only; see samba_transport.cpp
+// for why these two declarations are needed in C++.
+enum smb_signing_setting : int;
+enum smb_encryption_setting : int;
+extern "C" {
+#include <stdbool.h>
+#include <stdint.h>
+#include <talloc.h>
+#include <tevent.h>
+#include <core/ntstatus.h>
+#include <util/data_blob.h>
+#include <util/time.h>
+#include <ndr.h>
+#include <param.h>
+#include <credentials.h>
+#include <rpc_common.h>
+#include <dcerpc.h>
+}
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <getopt.h>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace mg;
+using namespace mg::client;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+    SambaOptions samba;
+    std::string dn;
+    std::string smb_conf;
+    std::string db_uri;  // default: mapiproxy:openchangedb of smb_conf
+    std::string owner, owner_sid;
+    unsigned messages = 10000;
+    double seconds = 6;
+    unsigned sessions = 60;
+    bool sorted = true;  // rows: sort by delivery time, descending, as Outlook does
+    long engine_pid = 0;
+    std::vector<std::string> what;
+};
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Calls f() repeatedly for `seconds`; returns calls per second.
+template <class F>
+double rate_for(double seconds, F&& f) {
+    for (int i = 0; i < 50; ++i) f();  // warm up
+    uint64_t n = 0;
+    auto t0 = Clock::now();
+    double elapsed = 0;
+    do {
+        f();
+        ++n;
+        elapsed = since(t0);
+    } while (elapsed < seconds);
+    return double(n) / elapsed;
+}
+
+// ---------------------------------------------------------------------------
+// Baseline: DCE/RPC management interface (mgmt, afa8bd80-7d8a-11c9-bef4-
+// 08002b102989 v1.0), opnum 0 rpc_mgmt_inq_if_ids, which takes no input and
+// is answered by Samba's dcesrv core from the endpoint's interface list.
+// SambaTransport binds only the Exchange interfaces, hence this pipe (NTLM
+// only: the comparison runs at the same authentication as the EMSMDB side).
+class MgmtPipe {
+public:
+    MgmtPipe(const SambaOptions& o, unsigned port) : mem_(talloc_new(nullptr)) {
+        if (!mem_) throw std::runtime_error("out of memory");
+        if (!NT_STATUS_IS_OK(GUID_from_string("afa8bd80-7d8a-11c9-bef4-08002b102989", &table_.syntax_id.uuid)))
+            throw std::runtime_error("bad mgmt UUID");
+        table_.name = "mgmt";
+        table_.syntax_id.if_version = 1;
+        table_.endpoints = &endpoints_;
+        authservices_.count = 1;
+        authservices_.names = authservice_names_;
+        table_.authservices = &authservices_;
+        struct tevent_context* ev = tevent_context_init(mem_);
+        struct loadparm_context* lp = loadparm_init_global(false);
+        if (!ev || !lp || !NT_STATUS_IS_OK(dcerpc_init())) throw std::runtime_error("cannot initialise libdcerpc");
+        lpcfg_set_cmdline(lp, "log level", "0");
+        struct cli_credentials* creds = cli_credentials_init(mem_);
+        cli_credentials_set_conf(creds, lp);
+        if (!o.domain.empty()) cli_credentials_set_domain(creds, o.domain.c_str(), CRED_SPECIFIED);
+        cli_credentials_parse_string(creds, o.user.c_str(), CRED_SPECIFIED);
+        cli_credentials_set_password(creds, o.password.c_str(), CRED_SPECIFIED);
+        cli_credentials_set_kerberos_state(creds, CRED_USE_KERBEROS_DISABLED, CRED_SPECIFIED);
+        std::string binding = "ncacn_ip_tcp:" + o.host + "[" + std::to_string(port) + ",seal,ntlm]";
+        NTSTATUS st = dcerpc_pipe_connect(mem_, &pipe_, binding.c_str(), &table_, creds, ev, lp);
+        if (!NT_STATUS_IS_OK(st)) throw std::runtime_error("mgmt bind at " + binding + ": " + nt_errstr(st));
+    }
+    ~MgmtPipe() { talloc_free(mem_); }
+    MgmtPipe(const MgmtPipe&) = delete;
+    MgmtPipe& operator=(const MgmtPipe&) = delete;
+
+    size_t inq_if_ids() {
+        TALLOC_CTX* tmp = talloc_new(mem_);
+        uint8_t* out = nullptr;
+        size_t len = 0;
+        uint32_t flags = 0;
+        NTSTATUS st = dcerpc_binding_handle_raw_call(pipe_->binding_handle, nullptr, 0, 0, nullptr, 0, tmp, &out,
+                                                     &len, &flags);
+        talloc_free(tmp);
+        if (!NT_STATUS_IS_OK(st)) throw std::runtime_error(std::string("inq_if_ids: ") + nt_errstr(st));
+        return len;
+    }
+
+private:
+    TALLOC_CTX* mem_;
+    struct dcerpc_pipe* pipe_ = nullptr;
+    struct ndr_interface_table table_ {};
+    struct ndr_interface_string_array endpoints_ {};
+    struct ndr_interface_string_array authservices_ {};
+    const char* authservice_names_[1] = {"host"};
+};
+
+// "ncacn_ip_tcp:127.0.0.1[49153,...]" -> 49153.
+unsigned port_of(const std::string& binding) {
+    size_t b = binding.find('[');
+    if (b == std::string::npos) throw std::runtime_error("no port in binding " + binding);
+    return unsigned(strtoul(binding.c_str() + b + 1, nullptr, 10));
+}
+
+// An EMSMDB session with a logon to the user's private mailbox.
+struct Session {
+    SambaTransport transport;
+    EmsmdbClient client;
+    std::unique_ptr<MapiSession> mapi;
+
+    Session(const Options& o) : transport(o.samba), client(transport) {
+        client.connect(o.dn);
+        mapi = std::make_unique<MapiSession>(client);
+        mapi->logon(o.dn);
+    }
+    ~Session() {
+        mapi.reset();
+        try {
+            client.disconnect();
+        } catch (const std::exception&) {
+        }
+    }
+};
+
+void bench_rpc(const Options& o) {
+    Session s(o);
+    MgmtPipe mgmt(o.samba, port_of(s.transport.binding()));
+    printf("endpoint: %s\n", s.transport.binding().c_str());
+    const Bytes empty_rop_buffer = {0x02, 0x00};  // RopSize 2, no ROPs, no handles
+    struct Case {
+        const char* name;
+        std::function<void()> call;
+        double calls = 0, secs = 0;
+    };
+    std::vector<Case> cases = {
+        {"mgmt_inq_if_ids", [&] { mgmt.inq_if_ids(); }},
+        {"EcDummyRpc", [&] { s.client.ping(); }},
+        {"EcDoRpcExt2_empty", [&] { s.client.rpc(empty_rop_buffer); }},
+        {"EcDoRpcExt2_RopGetStoreState", [&] { s.mapi->store_state(); }},
+    };
+    // Interleaved rounds, so that drift (other load) hits every case alike.
+    const int rounds = 3;
+    for (int r = 0; r < rounds; ++r)
+        for (auto& c : cases) {
+            double per_s = rate_for(o.seconds / rounds, c.call);
+            c.calls += per_s * (o.seconds / rounds);
+            c.secs += o.seconds / rounds;
+        }
+    double base = cases[0].calls / cases[0].secs;
+    for (const auto& c : cases) {
+        double per_s = c.calls / c.secs;
+        printf("%s: %.0f calls/s, %.1f us/call, cost ratio to mgmt %.2f\n", c.name, per_s, 1e6 / per_s, base / per_s);
+    }
+    printf("rpc ratio (EcDoRpcExt2_RopGetStoreState / mgmt_inq_if_ids, goal <= 1.5): %.2f\n",
+           base / (cases[3].calls / cases[3].secs));
+}
+
+// ---------------------------------------------------------------------------
+// rows
+
+const std::vector<mapi::PropTag>& row_columns() {
+    using namespace mapi;
+    // What Outlook's message list asks for, roughly.
+    static const std::vector<PropTag> cols = {PidTagMid, PidTagSubject, PidTagSenderName, PidTagMessageClass,
+                                              PidTagMessageDeliveryTime, PidTagMessageFlags, PidTagMessageSize,
+                                              PidTagImportance};
+    return cols;
+}
+
+mapi::SortOrderSet row_sort(const Options& o) {
+    mapi::SortOrderSet s;
+    if (o.sorted) s.sorts.push_back({mapi::PidTagMessageDeliveryTime, mapi::SortOrder::Descending});
+    return s;
+}
+
+DbUri store_uri(const Options& o) {
+    if (!o.db_uri.empty()) return DbUri::parse(o.db_uri);
+    auto cfg = GatewayConfig::from(SmbConf::load(o.smb_conf));
+    if (!cfg.openchangedb) throw std::runtime_error("no mapiproxy:openchangedb in " + o.smb_conf);
+    return *cfg.openchangedb;
+}
+
+// The bench folder under the IPM subtree, filled up to `n` messages.
+store::Id ensure_folder(store::Database& db, store::Mailbox& mb, unsigned n) {
+    using namespace mapi;
+    std::string name = "Bench " + std::to_string(n);
+    auto created = mb.create_folder(mb.special_fid(store::FolderRole::IpmSubtree), name, "mapigate-bench",
+                                    store::kFolderGeneric, true, "IPF.Note");
+    unsigned have = mb.open_folder(created.fid)->content_count(false);
+    auto t0 = Clock::now();
+    const int64_t base_time = 133500000000000000LL;  // a FILETIME in 2024
+    for (unsigned i = have; i < n;) {
+        unsigned end = std::min(n, i + 500);
+        db.transaction([&] {
+            for (; i < end; ++i) {
+                auto m = mb.create_message(created.fid, false);
+                char subject[64];
+                snprintf(subject, sizeof subject, "Bench message %05u", i);
+                m->set_props({PropValue::str(PidTagSubject, subject),
+                              PropValue::str(PidTagSenderName, "Bench Sender " + std::to_string(i % 97)),
+                              PropValue::str(PidTagMessageClass, "IPM.Note"),
+                              PropValue::i64(PidTagMessageDeliveryTime, base_time + int64_t(i) * 600000000LL),
+                              PropValue::i32(PidTagMessageFlags, (i % 3) ? 1 : 0),
+                              PropValue::i32(PidTagMessageSize, int32_t(2000 + (i * 37) % 50000)),
+                              PropValue::i32(PidTagImportance, 1)});
+                m->save();
+            }
+        });
+    }
+    if (have < n) printf("populated: %u messages in %.1f s\n", n - have, since(t0));
+    return created.fid;
+}
+
+void bench_rows(const Options& o) {
+    DbUri uri = store_uri(o);
+    store::Database db(uri);
+    store::IdAllocator ids(uri);
+    auto mb = store::Mailbox::logon(db, ids, o.owner, o.owner_sid, 0x409);
+    store::Id fid = ensure_folder(db, *mb, o.messages);
+    char hex[24];
+    snprintf(hex, sizeof hex, "0x%016llx", (unsigned long long)fid);
+    printf("folder: %s (%u messages, %zu columns, %s)\n", hex, o.messages, row_columns().size(),
+           o.sorted ? "sorted by delivery time descending" : "unsorted (MID order)");
+
+    const int passes = 3;
+    // Store level: the Cursor the engine's table object reads, pages of 256 as it does.
+    double best_store = 0;
+    for (int p = 0; p < passes; ++p) {
+        store::TableQuery q;
+        q.columns = row_columns();
+        q.sort = row_sort(o);
+        auto t0 = Clock::now();
+        auto cursor = mb->contents_table(fid, q);
+        uint32_t total = cursor->count(), got = 0;
+        for (uint32_t pos = 0; pos < total;) {
+            auto rows = cursor->fetch(pos, 256);
+            if (rows.empty()) break;
+            pos += uint32_t(rows.size());
+            got += uint32_t(rows.size());
+        }
+        double rate = got / since(t0);
+        best_store = std::max(best_store, rate);
+        if (got != o.messages) printf("warning: the cursor returned %u rows\n", got);
+    }
+    printf("store_cursor: %.0f rows/s (best of %d)\n", best_store, passes);
+
+    // Through the client: RopGetContentsTable + SetColumns + SortTable, then QueryRows until the end.
+    Session s(o);
+    Folder folder = s.mapi->open_folder(fid);
+    for (uint16_t page : {uint16_t(100), uint16_t(0x1000)}) {
+        double best = 0;
+        uint64_t trips = 0;
+        for (int p = 0; p < passes; ++p) {
+            auto t0 = Clock::now();
+            Table t = s.mapi->contents_table(folder);
+            s.mapi->set_columns(t, row_columns());
+            if (o.sorted) s.mapi->sort_table(t, row_sort(o));
+            uint64_t rt0 = s.mapi->round_trips();
+            auto rows = s.mapi->query_all(t, SIZE_MAX, page);
+            double rate = rows.size() / since(t0);
+            trips = s.mapi->round_trips() - rt0;
+            best = std::max(best, rate);
+            if (rows.size() != o.messages) printf("warning: QueryRows returned %zu rows\n", rows.size());
+        }
+        printf("queryrows_%u: %.0f rows/s (best of %d; %llu QueryRows calls, %.0f rows per call), %.2f of the "
+               "store cursor rate\n",
+               unsigned(page), best, passes, (unsigned long long)trips, double(o.messages) / double(trips),
+               best / best_store);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// sessions
+
+long rss_kib(long pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmRSS:", 0) == 0) return strtol(line.c_str() + 6, nullptr, 10);
+    throw std::runtime_error("no VmRSS for pid " + std::to_string(pid));
+}
+
+void bench_sessions(const Options& o) {
+    if (o.engine_pid <= 0) throw std::invalid_argument("sessions: give --engine-pid");
+    { Session warm(o); }  // first logon: thread pool, id allocator, caches
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    long before = rss_kib(o.engine_pid);
+    std::vector<std::unique_ptr<Session>> open;
+    auto t0 = Clock::now();
+    for (unsigned i = 0; i < o.sessions; ++i) open.push_back(std::make_unique<Session>(o));
+    double secs = since(t0);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    long during = rss_kib(o.engine_pid);
+    open.clear();
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    long after = rss_kib(o.engine_pid);
+    printf("engine rss: %ld KiB before, %ld KiB with %u sessions, %ld KiB after closing them\n", before, during,
+           o.sessions, after);
+    printf("sessions opened: %u in %.1f s (%.1f ms per connect + bind + EcDoConnectEx + RopLogon)\n", o.sessions,
+           secs, secs * 1000 / o.sessions);
+    printf("session memory (goal <= 512 KiB): %.0f KiB/session\n", double(during - before) / o.sessions);
+}
+
+void usage(FILE* f) {
+    fprintf(f,
+            "Usage: mapigate-bench -U USER%%PASS -W DOMAIN --dn DN [options] rpc|rows|sessions...\n"
+            "  -H HOST             server (default 127.0.0.1)\n"
+            "  -s SMB_CONF         smb.conf (the store URI: mapiproxy:openchangedb)\n"
+            "  --db URI            the store URI instead\n"
+            "  --owner NAME        mailbox owner (sAMAccountName) for rows; --owner-sid SID\n"
+            "  --messages N        rows: folder size (default 10000)\n"
+            "  --unsorted          rows: no sort order (default: delivery time descending)\n"
+            "  --seconds S         rpc: measuring time per case (default 6)\n"
+            "  --sessions N        sessions: how many (default 60; the engine allows 64 per user)\n"
+            "  --engine-pid PID    sessions: the engine's pid\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    enum { DN = 1000, DB, OWNER, OWNER_SID, MESSAGES, SECONDS, SESSIONS, ENGINE_PID, UNSORTED };
+    static const option opts[] = {{"dn", required_argument, nullptr, DN},
+                                  {"db", required_argument, nullptr, DB},
+                                  {"owner", required_argument, nullptr, OWNER},
+                                  {"owner-sid", required_argument, nullptr, OWNER_SID},
+                                  {"messages", required_argument, nullptr, MESSAGES},
+                                  {"seconds", required_argument, nullptr, SECONDS},
+                                  {"sessions", required_argument, nullptr, SESSIONS},
+                                  {"engine-pid", required_argument, nullptr, ENGINE_PID},
+                                  {"unsorted", no_argument, nullptr, UNSORTED},
+                                  {"help", no_argument, nullptr, 'h'},
+                                  {nullptr, 0, nullptr, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "H:U:W:s:h", opts, nullptr)) != -1) {
+        switch (c) {
+        case 'H': o.samba.host = optarg; break;
+        case 'U': {
+            std::string u = optarg;
+            size_t pct = u.find('%');
+            if (pct != std::string::npos) {
+                o.samba.password = u.substr(pct + 1);
+                u.resize(pct);
+            }
+            o.samba.user = u;
+            break;
+        }
+        case 'W': o.samba.domain = optarg; break;
+        case 's': o.smb_conf = optarg; break;
+        case DN: o.dn = optarg; break;
+        case DB: o.db_uri = optarg; break;
+        case OWNER: o.owner = optarg; break;
+        case OWNER_SID: o.owner_sid = optarg; break;
+        case MESSAGES: o.messages = unsigned(strtoul(optarg, nullptr, 0)); break;
+        case SECONDS: o.seconds = strtod(optarg, nullptr); break;
+        case SESSIONS: o.sessions = unsigned(strtoul(optarg, nullptr, 0)); break;
+        case ENGINE_PID: o.engine_pid = strtol(optarg, nullptr, 10); break;
+        case UNSORTED: o.sorted = false; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 1;
+        }
+    }
+    for (int i = optind; i < argc; ++i) o.what.push_back(argv[i]);
+    if (o.what.empty() || o.dn.empty() || o.samba.user.empty()) {
+        usage(stderr);
+        return 1;
+    }
+    if (o.owner.empty()) o.owner = o.samba.user;
+    try {
+        for (const auto& w : o.what) {
+            printf("== %s\n", w.c_str());
+            fflush(stdout);
+            if (w == "rpc") bench_rpc(o);
+            else if (w == "rows") bench_rows(o);
+            else if (w == "sessions") bench_sessions(o);
+            else throw std::invalid_argument("unknown benchmark " + w);
+            fflush(stdout);
+        }
+    } catch (const std::exception& e) {
+        fprintf(stderr, "mapigate-bench: %s\n", e.what());
+        return 2;
+    }
+    return 0;
+}
