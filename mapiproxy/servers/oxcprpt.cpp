@@ -2,6 +2,7 @@
 // later, messages and attachments.
 #include "libmapi/propcodec.h"
 #include "libmapi/rops.h"
+#include "mapiproxy/servers/oxcprpt_streams.h"
 #include "mapiproxy/servers/rop_handlers.h"
 
 namespace mg::emsmdb {
@@ -47,6 +48,11 @@ Target target(RopContext& ctx, uint8_t index) {
     }
     if (auto l = std::dynamic_pointer_cast<LogonObject>(obj)) {
         t.logon = l;
+        return t;
+    }
+    if (auto h = std::dynamic_pointer_cast<PropertyHost>(obj)) {  // messages (oxcmsg.cpp)
+        t.object = &h->host_properties();
+        t.logon = h->host_logon();
         return t;
     }
     throw RopError(ec::NullObject, "the input object has no properties");
@@ -136,6 +142,7 @@ std::shared_ptr<LogonObject> logon_for_names(RopContext& ctx, uint8_t index) {
     auto obj = ctx.object_at(index);
     if (auto l = std::dynamic_pointer_cast<LogonObject>(obj)) return l;
     if (auto f = std::dynamic_pointer_cast<FolderObject>(obj)) return f->logon;
+    if (auto h = std::dynamic_pointer_cast<PropertyHost>(obj)) return h->host_logon();
     throw RopError(ec::NullObject, "the input object has no named-property map");
 }
 

@@ -45,6 +45,7 @@ const RopTable& default_rop_table() {
         register_property_rops(t);
         register_stream_rops(t);
         register_property_copy_rops(t);
+        register_message_rops(t);
         return t;
     }();
     return table;

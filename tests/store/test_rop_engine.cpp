@@ -272,9 +272,9 @@ TEST(RopEngine, UnsupportedAndUnknownRopsAnswerNotSupported) {
     os.out_index = 1;
     LONGS_EQUAL(ec::NotSupported, c.run<rop::RopOpenStream>(os).return_value);
     // A ROP id with no declared layout: answered, and the buffer stops there.
-    Bytes raw = c.raw(Bytes{0x03, 0x00, 0x00});
+    Bytes raw = c.raw(Bytes{0x28, 0x00, 0x00});  // 0x28: a reserved RopId
     LONGS_EQUAL(6, raw.size());
-    LONGS_EQUAL(0x03, raw[0]);
+    LONGS_EQUAL(0x28, raw[0]);
     CHECK(ByteReader(ByteView(raw).subspan(2)).u32() == ec::NotSupported);
 }
 
