@@ -76,8 +76,12 @@ TableObject::QueryResult TableObject::query_rows(uint16_t count, bool forward, b
     uint32_t pos = position_;
     if (forward) {
         // Fetch in pages so memory is bounded by what the response can hold.
+        // Pages grow while whole pages fit, so a response that fills up early
+        // wastes at most one small page of fetched rows.
+        uint32_t page_size = 32;
         while (res.rows.size() < count && pos < total) {
-            uint32_t want = std::min<uint32_t>(count - uint32_t(res.rows.size()), 256);
+            uint32_t want = std::min<uint32_t>(count - uint32_t(res.rows.size()), page_size);
+            page_size = std::min<uint32_t>(page_size * 2, 512);
             auto page = c.fetch(pos, want);
             if (page.empty()) break;
             bool full = false;
@@ -96,8 +100,10 @@ TableObject::QueryResult TableObject::query_rows(uint16_t count, bool forward, b
     } else {
         // Backward: rows before the cursor, returned in reverse order
         // (MS-OXCTABL 3.2.5.5).
+        uint32_t page_size = 32;
         while (res.rows.size() < count && pos > 0) {
-            uint32_t want = std::min<uint32_t>({uint32_t(count - res.rows.size()), pos, 256u});
+            uint32_t want = std::min<uint32_t>({uint32_t(count - res.rows.size()), pos, page_size});
+            page_size = std::min<uint32_t>(page_size * 2, 512);
             auto page = c.fetch(pos - want, want);
             if (page.empty()) break;
             bool full = false;
@@ -292,16 +298,15 @@ uint32_t query_rows(RopContext& ctx, const rop::RopQueryRows::Request& rq, rop::
     const auto& cols = t->columns();
     ByteWriter w;
     size_t budget = ctx.budget() > 8 ? ctx.budget() - 8 : 0;
-    size_t accepted = 0;  // bytes of the rows accepted so far
+    // Each row is encoded once: straight into the response when it fits.
     auto fits = [&](const store::Row& row) {
         ByteWriter one;
         mapi::write_property_row(one, cols, row_values(row), o);
-        if (accepted + one.size() > budget) return false;
-        accepted += one.size();
+        if (w.size() + one.size() > budget) return false;
+        w.raw(one.bytes());
         return true;
     };
     auto res = t->query_rows(rq.row_count, rq.forward_read, rq.query_rows_flags & 0x01, fits);
-    for (const auto& row : res.rows) mapi::write_property_row(w, cols, row_values(row), o);
     rs.origin = res.origin;
     rs.row_count = uint16_t(res.rows.size());
     rs.rows = w.take();

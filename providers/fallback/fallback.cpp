@@ -54,6 +54,19 @@ int64_t stored_size(Database& db, uint64_t mailbox, Id mid) {
     return r ? r->i64(0) : 0;
 }
 
+// The sizes of many messages in one query (a contents table page).
+std::map<Id, int64_t> stored_sizes(Database& db, uint64_t mailbox, const std::vector<Id>& mids) {
+    std::map<Id, int64_t> out;
+    if (mids.empty()) return out;
+    Params p = id_list({mailbox}, mids);
+    for (auto& r : db.query("SELECT obj_id, COALESCE(SUM(8 + COALESCE(LENGTH(v_text), 0) + COALESCE(LENGTH(v_blob), 0)), 0) "
+                            "FROM fallback_props WHERE mailbox_id = ? AND obj_kind = 2 AND obj_id IN (" +
+                                sql_placeholders(mids.size()) + ") GROUP BY obj_id",
+                            p))
+        out[r.u64(0)] = r.i64(1);
+    return out;
+}
+
 // ---------------------------------------------------------------- message
 
 class FallbackMessage : public Message {
@@ -299,6 +312,13 @@ private:
             if (!is_computed(t)) stored.push_back(t);
         PropStore store(db_, ctx_.mailbox_id, ObjKind::Message);
         auto values = store.get_many(mids, stored);
+        // Sizes are computed per page, in one query, and only when asked for.
+        std::optional<std::map<Id, int64_t>> sizes;
+        auto size_of = [&](Id mid) {
+            if (!sizes) sizes = stored_sizes(db_, ctx_.mailbox_id, mids);
+            auto it = sizes->find(mid);
+            return it == sizes->end() ? int64_t(0) : it->second;
+        };
         std::vector<Row> out;
         out.reserve(mids.size());
         for (Id mid : mids) {
@@ -310,7 +330,7 @@ private:
             for (PropTag t : q_.columns) {
                 if (is_computed(t))
                     r.values.push_back(*computed_message_prop(t, ctx_, fid_, mid, q_.associated,
-                                                              [&] { return stored_size(db_, ctx_.mailbox_id, mid); }));
+                                                              [&] { return size_of(mid); }));
                 else
                     r.values.push_back(sv[si++]);
             }

@@ -211,7 +211,7 @@ PropValue decode_row(const DbRow& r, size_t o) {
     return decode_value(uint16_t(r.u64(o)), s);
 }
 
-static Params id_list(std::initializer_list<Param> head, std::span<const Id> ids) {
+Params id_list(std::initializer_list<Param> head, std::span<const Id> ids) {
     Params p;
     p.reserve(head.size() + ids.size());
     for (auto& h : head) p.push_back(h);

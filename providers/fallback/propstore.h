@@ -47,6 +47,9 @@ std::optional<Bytes> sort_key_of(const PropValue& v);
 // mapi::compare_values do (libmapi/restriction.h).
 using mapi::fold_text;  // the folding of mapi::evaluate / compare_values
 
+// Query parameters: `head` followed by every id (for "IN (...)" lists).
+Params id_list(std::initializer_list<Param> head, std::span<const Id> ids);
+
 class PropStore {
 public:
     PropStore(Database& db, uint64_t mailbox_id, ObjKind kind) : db_(db), mailbox_(mailbox_id), kind_(kind) {}
