@@ -248,15 +248,18 @@ public:
 
     std::vector<Row> fetch(uint32_t pos, uint32_t n) override {
         if (n == 0) return {};
-        Params p = join_params_;
-        for (auto& w : where_params_) p.push_back(w);
-        p.emplace_back(unsigned(n));
-        p.emplace_back(unsigned(pos));
-        auto rows = db_.query("SELECT m.mid FROM fallback_messages m" + joins_ + " WHERE " + where_ + " ORDER BY " +
-                                  order_ + " LIMIT ? OFFSET ?",
-                              p);
+        // Ordered ids come in windows of kIdWindow: a sorted page costs MariaDB
+        // a sort of the whole result, so consecutive pages share one (memory:
+        // the window's ids, not the folder).
+        uint64_t window_end = uint64_t(window_start_) + window_.size();
+        bool hit = loaded_ && pos >= window_start_ &&
+                   (uint64_t(pos) + n <= window_end || (window_done_ && pos <= window_end));
+        if (!hit) load_window(pos, std::max<uint32_t>(n, kIdWindow));
         std::vector<Id> mids;
-        for (auto& r : rows) mids.push_back(r.u64(0));
+        if (pos >= window_start_) {
+            size_t from = pos - window_start_;
+            for (size_t i = from; i < window_.size() && mids.size() < n; ++i) mids.push_back(window_[i]);
+        }
         *counter_ += mids.size();
         return build_rows(mids);
     }
@@ -280,6 +283,23 @@ public:
     }
 
 private:
+    static constexpr uint32_t kIdWindow = 1024;
+
+    void load_window(uint32_t pos, uint32_t size) {
+        Params p = join_params_;
+        for (auto& w : where_params_) p.push_back(w);
+        p.emplace_back(unsigned(size));
+        p.emplace_back(unsigned(pos));
+        auto rows = db_.query("SELECT m.mid FROM fallback_messages m" + joins_ + " WHERE " + where_ + " ORDER BY " +
+                                  order_ + " LIMIT ? OFFSET ?",
+                              p);
+        window_.clear();
+        for (auto& r : rows) window_.push_back(r.u64(0));
+        window_start_ = pos;
+        window_done_ = window_.size() < size;  // the result ends inside this window
+        loaded_ = true;
+    }
+
     void plan_sort() {
         order_.clear();
         bool ok = q_.sort.categories == 0;
@@ -348,6 +368,10 @@ private:
     std::string where_, joins_, order_;
     Params where_params_, join_params_;
     std::optional<uint32_t> count_;
+    std::vector<Id> window_;
+    uint32_t window_start_ = 0;
+    bool window_done_ = false;
+    bool loaded_ = false;
 };
 
 // ---------------------------------------------------------------- folder
