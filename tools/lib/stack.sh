@@ -307,6 +307,17 @@ stack_ping() {
     --host "$MG_IP" --user "$MG_DEMO_USER" --password "$MG_DEMO_PASSWORD" --domain "$MG_DOMAIN"
 }
 
+# A logon to the demo mailbox with the project's own client: EcDoConnectEx,
+# RopLogon (first logon creates the mailbox) and the folder tree.
+stack_prove_mailbox() {
+  local dn out
+  dn=$(stack_env | sed -n "s/^DEMO_USER_DN='\(.*\)'$/\1/p")
+  [ -n "$dn" ] || mg_die "the demo user has no legacyExchangeDN (openchange_newuser failed?)"
+  out=$(ns "$MG_SRC/mapigate-client" -H "$MG_IP" -U "$MG_DEMO_USER%$MG_DEMO_PASSWORD" -W "$MG_DOMAIN" \
+        --dn "$dn" folders 2>&1) || { echo "$out" | tail -5; mg_die "mapigate-client could not open the demo mailbox"; }
+  echo "$out" | grep -q "/Top of Information Store/Inbox" || { echo "$out" | tail -5; mg_die "the demo mailbox has no Inbox"; }
+}
+
 stack_up() {
   mkdir -p "$MG_DIR" "$MG_RUN" "$MG_LOGS"
   chmod 755 "$MG_DIR"   # Dovecot's mail processes (uid mgvmail) traverse it
@@ -320,6 +331,7 @@ stack_up() {
   stack_start_engine
   stack_start_samba
   _wait_for samba 60 stack_ping || { tail -30 "$MG_LOGS/samba.stdout"; mg_die "Samba with the mapiproxy module did not answer"; }
+  stack_prove_mailbox
 }
 
 stack_down() {
