@@ -292,19 +292,20 @@ std::unique_ptr<Folder> Mailbox::provider_folder(const FolderRecord& f) { return
 
 // Properties openchangedb holds or the mailbox computes (MS-OXCFOLD
 // 2.2.2.2); nullopt for the provider's own.
+// Folder columns computed from openchangedb rather than read from the provider.
+static const std::vector<PropTag>& folder_computed_columns() {
+    static const std::vector<PropTag> cols = {
+        PidTagFolderId, PidTagParentFolderId, PidTagDisplayName, PidTagFolderType, PidTagChangeNumber,
+        PidTagChangeKey, PidTagPredecessorChangeList, PidTagSourceKey, PidTagParentSourceKey, PidTagEntryId,
+        PidTagParentEntryId, PidTagRecordKey, PidTagCreationTime, PidTagLastModificationTime, PidTagContentCount,
+        PidTagAssociatedContentCount, PidTagSubfolders, PidTagFolderChildCount, PidTagContainerClass, PidTagDepth};
+    return cols;
+}
+
 static bool folder_computed(PropTag t) {
-    switch (prop_id(t)) {
-    case prop_id(PidTagFolderId): case prop_id(PidTagParentFolderId): case prop_id(PidTagDisplayName):
-    case prop_id(PidTagFolderType): case prop_id(PidTagChangeNumber): case prop_id(PidTagChangeKey):
-    case prop_id(PidTagPredecessorChangeList): case prop_id(PidTagSourceKey): case prop_id(PidTagParentSourceKey):
-    case prop_id(PidTagEntryId): case prop_id(PidTagParentEntryId): case prop_id(PidTagRecordKey):
-    case prop_id(PidTagCreationTime): case prop_id(PidTagLastModificationTime): case prop_id(PidTagContentCount):
-    case prop_id(PidTagAssociatedContentCount): case prop_id(PidTagSubfolders): case prop_id(PidTagFolderChildCount):
-    case prop_id(PidTagContainerClass): case prop_id(PidTagDepth):
-        return true;
-    default:
-        return false;
-    }
+    for (PropTag c : folder_computed_columns())
+        if (prop_id(c) == prop_id(t)) return true;
+    return false;
 }
 
 PropList Mailbox::folder_row(const FolderRecord& f, const std::vector<PropTag>& cols) {
@@ -598,6 +599,17 @@ public:
             if (folders_[i].fid == id) return uint32_t(i);
         return std::nullopt;
     }
+    // The computed folder columns, then every property the providers hold
+    // for these folders (a hierarchy is small: each folder is asked once).
+    std::vector<PropTag> all_columns() override {
+        std::vector<PropTag> out = folder_computed_columns();
+        for (const auto& f : folders_)
+            for (PropTag t : tags_(f))
+                if (std::none_of(out.begin(), out.end(), [&](PropTag o) { return prop_id(o) == prop_id(t); }))
+                    out.push_back(t);
+        return out;
+    }
+    std::function<std::vector<PropTag>(const FolderRecord&)> tags_;
 
 private:
     std::vector<FolderRecord> folders_;
@@ -617,7 +629,9 @@ std::unique_ptr<Cursor> Mailbox::hierarchy_table(Id fid, bool deep, const TableQ
     };
     auto rowfn = [this](const FolderRecord& f, const std::vector<PropTag>& cols) { return folder_row(f, cols); };
     CursorFactory open = [this, list, rowfn](const TableQuery& tq) -> std::unique_ptr<Cursor> {
-        return std::make_unique<HierarchyCursor>(*this, list(), tq.columns, rowfn);
+        auto c = std::make_unique<HierarchyCursor>(*this, list(), tq.columns, rowfn);
+        c->tags_ = [this](const FolderRecord& f) { return provider_folder(f)->prop_tags(); };
+        return c;
     };
     RowLoader load = [this](std::span<const Id> ids, const std::vector<PropTag>& cols) {
         std::vector<Row> out;

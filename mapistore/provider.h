@@ -109,6 +109,9 @@ public:
     // Position of a row by id, or nullopt when it is not (or no longer) in
     // the result. Used for bookmarks and FindRow.
     virtual std::optional<uint32_t> position_of(Id id) = 0;
+    // Every column the rows of this query can carry (RopQueryColumnsAll,
+    // MS-OXCTABL 2.2.2.11); empty when the provider cannot tell.
+    virtual std::vector<PropTag> all_columns() { return {}; }
 };
 
 // Properties of an open object (folder, message, attachment).

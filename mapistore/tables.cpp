@@ -46,6 +46,7 @@ public:
         return rows;
     }
     std::optional<uint32_t> position_of(Id id) override { return inner_->position_of(id); }
+    std::vector<PropTag> all_columns() override { return inner_->all_columns(); }
 
 private:
     std::unique_ptr<Cursor> inner_;
@@ -61,6 +62,7 @@ public:
         checkpoints_.push_back(0);
     }
     Pushdown pushdown() const override { return {true, true}; }
+    std::vector<PropTag> all_columns() override { return inner_->all_columns(); }
 
     uint32_t count() override {
         if (!total_) scan(UINT32_MAX, 0, nullptr);
@@ -123,7 +125,8 @@ private:
 // Sort not pushed down: ids + sort values of the matches, sorted in memory.
 class SortCursor : public Cursor {
 public:
-    SortCursor(const TableQuery& q, const CursorFactory& open, RowLoader load) : q_(q), load_(std::move(load)) {
+    SortCursor(const TableQuery& q, const CursorFactory& open, RowLoader load)
+        : q_(q), open_(open), load_(std::move(load)) {
         TableQuery keyq;
         keyq.associated = q.associated;
         keyq.restriction = q.restriction;
@@ -148,6 +151,12 @@ public:
         });
     }
     Pushdown pushdown() const override { return {true, true}; }
+    std::vector<PropTag> all_columns() override {
+        TableQuery q = q_;
+        q.sort = {};
+        q.restriction.reset();
+        return open_(q)->all_columns();
+    }
     uint32_t count() override { return uint32_t(keys_.size()); }
     std::vector<Row> fetch(uint32_t pos, uint32_t n) override {
         if (pos >= keys_.size()) return {};
@@ -163,6 +172,7 @@ public:
 
 private:
     TableQuery q_;
+    CursorFactory open_;
     RowLoader load_;
     std::vector<Row> keys_;
 };

@@ -249,9 +249,13 @@ TableObject::Found TableObject::find_row(const mapi::Restriction& r, uint8_t ori
 }
 
 std::vector<mapi::PropTag> TableObject::all_columns() {
-    // TODO(provider API): ask the cursor for the provider's full column set.
-    // Until then: the columns the client set, which every row carries.
-    return query_.columns;
+    // MS-OXCTABL 2.2.2.11: every column of the table, whatever SetColumns
+    // chose; providers that cannot tell leave the current columns.
+    store::TableQuery q = query_;
+    if (q.columns.empty()) q.columns = {mapi::make_tag(0x0FFF, mapi::PT_BINARY)};
+    auto c = source_(q);
+    auto cols = c ? c->all_columns() : std::vector<mapi::PropTag>{};
+    return cols.empty() ? query_.columns : cols;
 }
 
 

@@ -264,6 +264,22 @@ public:
         return build_rows(mids);
     }
 
+    // The computed message columns, then every stored property of the
+    // messages the query covers (DISTINCT over the index, not the rows).
+    std::vector<PropTag> all_columns() override {
+        std::vector<PropTag> out = computed_message_columns();
+        Params p = where_params_;
+        for (auto& r : db_.query("SELECT DISTINCT pr.prop_id, pr.prop_type FROM fallback_messages m "
+                                 "JOIN fallback_props pr ON pr.mailbox_id = m.mailbox_id AND pr.obj_kind = 2 AND "
+                                 "pr.obj_id = m.mid WHERE " + where_ + " ORDER BY pr.prop_id",
+                                 p)) {
+            PropTag t = make_tag(uint16_t(r.u64(0)), uint16_t(r.u64(1)));
+            if (std::none_of(out.begin(), out.end(), [&](PropTag o) { return prop_id(o) == prop_id(t); }))
+                out.push_back(t);
+        }
+        return out;
+    }
+
     std::optional<uint32_t> position_of(Id id) override {
         // Streamed in id-only chunks: memory bounded by the chunk.
         const uint32_t chunk = 1000;

@@ -9,17 +9,19 @@ namespace mg::store::fallback {
 
 using namespace mapi;
 
+// Message columns the provider computes instead of storing.
+const std::vector<PropTag>& computed_message_columns() {
+    static const std::vector<PropTag> cols = {
+        PidTagMid, PidTagFolderId, PidTagAssociated, PidTagInstID, PidTagInstanceNum, PidTagEntryId,
+        PidTagParentEntryId, PidTagRecordKey, PidTagInstanceKey, PidTagMessageSize, PidTagParentFolderId,
+        PidTagRowType, PidTagDepth};
+    return cols;
+}
+
 bool is_computed(PropTag tag) {
-    switch (prop_id(tag)) {
-    case prop_id(PidTagMid): case prop_id(PidTagFolderId): case prop_id(PidTagAssociated):
-    case prop_id(PidTagInstID): case prop_id(PidTagInstanceNum): case prop_id(PidTagEntryId):
-    case prop_id(PidTagParentEntryId): case prop_id(PidTagRecordKey): case prop_id(PidTagInstanceKey):
-    case prop_id(PidTagMessageSize): case prop_id(PidTagParentFolderId): case prop_id(PidTagRowType):
-    case prop_id(PidTagDepth):
-        return true;
-    default:
-        return false;
-    }
+    for (PropTag c : computed_message_columns())
+        if (prop_id(c) == prop_id(tag)) return true;
+    return false;
 }
 
 static bool is_string(uint16_t t) { return t == PT_STRING8 || t == PT_UNICODE; }

@@ -26,6 +26,7 @@ struct SqlFragment {
 
 // True for the tags the fallback computes instead of storing.
 bool is_computed(PropTag tag);
+const std::vector<PropTag>& computed_message_columns();
 
 // A condition on the message row aliased `m` (columns mailbox_id, mid).
 std::optional<SqlFragment> translate_restriction(const mapi::Restriction& r);

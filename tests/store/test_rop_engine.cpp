@@ -4,6 +4,7 @@
 #include "libmapi/propcodec.h"
 #include "libmapi/proptags.h"
 #include "libmapi/rops.h"
+#include "libmapi/rops_message.h"
 #include "mapiproxy/servers/rop_handlers.h"
 #include "tests/store/rop_client.h"
 #include "tests/store/store_test.h"
@@ -424,4 +425,65 @@ TEST(RopEngine, RowThatCannotFitGivesBufferTooSmallAndKeepsThePosition) {
     c.max_size = 0x8000;
     auto pos = c.run<rop::RopQueryPosition>(rop::InputOnly{0, 2});
     LONGS_EQUAL(0, pos.body.numerator);  // nothing was consumed
+}
+
+TEST(RopEngine, QueryColumnsAllListsEveryColumnNotJustTheChosenOnes) {
+    open(logon_body.folder_ids[4], 1);  // Inbox gets a stored property
+    rop::SetPropertiesRequest sp;
+    sp.in_index = 1;
+    sp.values = {PropValue::str(PidTagComment, "all columns")};
+    LONGS_EQUAL(0, c.run<rop::RopSetProperties>(sp).return_value);
+    open(logon_body.folder_ids[3], 1);
+    rop::GetTableRequest t;
+    t.in_index = 1;
+    t.out_index = 2;
+    c.run<rop::RopGetHierarchyTable>(t);
+    rop::RopSetColumns::Request sc;
+    sc.in_index = 2;
+    sc.tags = {PidTagFolderId};
+    c.run<rop::RopSetColumns>(sc);
+    auto all = c.run<rop::RopQueryColumnsAll>(rop::InputOnly{0, 2});
+    LONGS_EQUAL(0, all.return_value);
+    auto has = [&](PropTag t) {
+        return std::any_of(all.body.tags.begin(), all.body.tags.end(),
+                           [&](PropTag x) { return prop_id(x) == prop_id(t); });
+    };
+    CHECK(has(PidTagFolderId));
+    CHECK(has(PidTagDisplayName));
+    CHECK(has(PidTagContentCount));
+    CHECK(has(PidTagComment));  // stored by the provider on one folder
+}
+
+TEST(RopEngine, QueryColumnsAllOfAContentsTable) {
+    rop::RopCreateMessage::Request cm;
+    cm.in_index = 0;
+    cm.out_index = 3;
+    cm.folder_id = logon_body.folder_ids[4];
+    LONGS_EQUAL(0, c.run<rop::RopCreateMessage>(cm).return_value);
+    rop::SetPropertiesRequest sp;
+    sp.in_index = 3;
+    sp.values = {PropValue::str(PidTagSubject, "columns"), PropValue::i32(make_tag(0x6777, PT_LONG), 7)};
+    LONGS_EQUAL(0, c.run<rop::RopSetProperties>(sp).return_value);
+    rop::RopSaveChangesMessage::Request save;
+    save.in_index = 3;
+    save.out_index = 3;
+    LONGS_EQUAL(0, c.run<rop::RopSaveChangesMessage>(save).return_value);
+
+    open(logon_body.folder_ids[4], 1);
+    rop::GetTableRequest t;
+    t.in_index = 1;
+    t.out_index = 2;
+    c.run<rop::RopGetContentsTable>(t);
+    rop::RopSetColumns::Request sc;
+    sc.in_index = 2;
+    sc.tags = {PidTagMid};
+    c.run<rop::RopSetColumns>(sc);
+    auto all = c.run<rop::RopQueryColumnsAll>(rop::InputOnly{0, 2});
+    LONGS_EQUAL(0, all.return_value);
+    auto has = [&](PropTag t) { return std::find(all.body.tags.begin(), all.body.tags.end(), t) != all.body.tags.end(); };
+    CHECK(has(PidTagMid));
+    CHECK(has(PidTagMessageSize));
+    CHECK(has(make_tag(0x6777, PT_LONG)));
+    CHECK(std::any_of(all.body.tags.begin(), all.body.tags.end(),
+                      [](PropTag x) { return prop_id(x) == prop_id(PidTagSubject); }));
 }
