@@ -58,6 +58,26 @@ TEST_GROUP(RopEngine) {
         rq.folder_id = fid;
         LONGS_EQUAL(0, c.run<rop::RopOpenFolder>(rq).return_value);
     }
+    // RopQueryColumnsAll of folder `fid`'s hierarchy or contents table, whose
+    // SetColumns chose only `chosen`.
+    std::vector<PropTag> columns_all(uint64_t fid, bool contents, PropTag chosen) {
+        open(fid, 1);
+        rop::GetTableRequest t;
+        t.in_index = 1;
+        t.out_index = 2;
+        LONGS_EQUAL(0, contents ? c.run<rop::RopGetContentsTable>(t).return_value
+                                : c.run<rop::RopGetHierarchyTable>(t).return_value);
+        rop::RopSetColumns::Request sc;
+        sc.in_index = 2;
+        sc.tags = {chosen};
+        c.run<rop::RopSetColumns>(sc);
+        auto all = c.run<rop::RopQueryColumnsAll>(rop::InputOnly{0, 2});
+        LONGS_EQUAL(0, all.return_value);
+        return all.body.tags;
+    }
+    static bool has_id(const std::vector<PropTag>& tags, PropTag t) {
+        return std::any_of(tags.begin(), tags.end(), [&](PropTag x) { return prop_id(x) == prop_id(t); });
+    }
     std::vector<std::string> subfolder_names(uint64_t fid) {
         open(fid, 1);
         rop::GetTableRequest t;
@@ -433,21 +453,8 @@ TEST(RopEngine, QueryColumnsAllListsEveryColumnNotJustTheChosenOnes) {
     sp.in_index = 1;
     sp.values = {PropValue::str(PidTagComment, "all columns")};
     LONGS_EQUAL(0, c.run<rop::RopSetProperties>(sp).return_value);
-    open(logon_body.folder_ids[3], 1);
-    rop::GetTableRequest t;
-    t.in_index = 1;
-    t.out_index = 2;
-    c.run<rop::RopGetHierarchyTable>(t);
-    rop::RopSetColumns::Request sc;
-    sc.in_index = 2;
-    sc.tags = {PidTagFolderId};
-    c.run<rop::RopSetColumns>(sc);
-    auto all = c.run<rop::RopQueryColumnsAll>(rop::InputOnly{0, 2});
-    LONGS_EQUAL(0, all.return_value);
-    auto has = [&](PropTag t) {
-        return std::any_of(all.body.tags.begin(), all.body.tags.end(),
-                           [&](PropTag x) { return prop_id(x) == prop_id(t); });
-    };
+    auto tags = columns_all(logon_body.folder_ids[3], false, PidTagFolderId);
+    auto has = [&](PropTag t) { return has_id(tags, t); };
     CHECK(has(PidTagFolderId));
     CHECK(has(PidTagDisplayName));
     CHECK(has(PidTagContentCount));
@@ -469,21 +476,10 @@ TEST(RopEngine, QueryColumnsAllOfAContentsTable) {
     save.out_index = 3;
     LONGS_EQUAL(0, c.run<rop::RopSaveChangesMessage>(save).return_value);
 
-    open(logon_body.folder_ids[4], 1);
-    rop::GetTableRequest t;
-    t.in_index = 1;
-    t.out_index = 2;
-    c.run<rop::RopGetContentsTable>(t);
-    rop::RopSetColumns::Request sc;
-    sc.in_index = 2;
-    sc.tags = {PidTagMid};
-    c.run<rop::RopSetColumns>(sc);
-    auto all = c.run<rop::RopQueryColumnsAll>(rop::InputOnly{0, 2});
-    LONGS_EQUAL(0, all.return_value);
-    auto has = [&](PropTag t) { return std::find(all.body.tags.begin(), all.body.tags.end(), t) != all.body.tags.end(); };
+    auto tags = columns_all(logon_body.folder_ids[4], true, PidTagMid);
+    auto has = [&](PropTag t) { return std::find(tags.begin(), tags.end(), t) != tags.end(); };
     CHECK(has(PidTagMid));
     CHECK(has(PidTagMessageSize));
     CHECK(has(make_tag(0x6777, PT_LONG)));
-    CHECK(std::any_of(all.body.tags.begin(), all.body.tags.end(),
-                      [](PropTag x) { return prop_id(x) == prop_id(PidTagSubject); }));
+    CHECK(has_id(tags, PidTagSubject));
 }
