@@ -58,8 +58,8 @@ bool IpcServer::Peer::send(const Bytes& frame) {
     return true;
 }
 
-IpcServer::IpcServer(std::string socket_path, Dispatcher& dispatcher, size_t workers)
-    : path_(std::move(socket_path)), dispatcher_(dispatcher), pool_(workers) {}
+IpcServer::IpcServer(std::string socket_path, Dispatcher& dispatcher)
+    : path_(std::move(socket_path)), dispatcher_(dispatcher) {}
 
 IpcServer::~IpcServer() {
     if (listen_fd_ >= 0) {
@@ -123,7 +123,6 @@ void IpcServer::run(int stop_fd) {
     }
     for (auto& t : readers_)
         if (t.joinable()) t.join();
-    pool_.stop();
     std::lock_guard<std::mutex> lk(peers_mu_);
     for (auto& p : peers_) close(p->fd);
     peers_.clear();
@@ -147,27 +146,23 @@ void IpcServer::serve(std::shared_ptr<Peer> peer) {
             switch (h.type) {
             case ipc::FrameType::Hello: {
                 auto hello = ipc::Hello::decode(payload);
-                LOG_INFO("samba module connected (pid %u, protocol %u)", hello.pid, hello.version);
+                LOG_DEBUG("samba module link from pid %u (protocol %u)", hello.pid, hello.version);
                 if (hello.version != ipc::kProtocolVersion)
                     LOG_WARN("module speaks protocol %u, engine %u", hello.version, ipc::kProtocolVersion);
                 break;
             }
             case ipc::FrameType::Call: {
-                auto call = std::make_shared<ipc::Call>(ipc::Call::decode(payload));
-                uint64_t id = h.id;
-                bool queued = pool_.submit([this, peer, call, id] {
-                    ipc::Reply r = dispatcher_.dispatch(*call);
-                    if (peer->alive) peer->send(ipc::encode_frame(ipc::FrameType::Reply, id, r.encode()));
-                });
-                if (!queued) {
-                    ipc::Reply r{ipc::fault::kOutOfResources, {}};
-                    peer->send(ipc::encode_frame(ipc::FrameType::Reply, id, r.encode()));
-                }
+                // Answered here, on this link's thread: the module sends each
+                // call on a link with nothing else in flight, so calls run
+                // concurrently across links without a hand-off to a worker.
+                ipc::Call call = ipc::Call::decode(payload);
+                ipc::Reply r = dispatcher_.dispatch(call);
+                if (!peer->send(ipc::encode_frame(ipc::FrameType::Reply, h.id, r.encode()))) goto done;
                 break;
             }
             case ipc::FrameType::ConnClosed: {
                 auto cc = ipc::ConnClosed::decode(payload);
-                pool_.submit([this, cc] { dispatcher_.connection_closed(cc.conn_id); });
+                dispatcher_.connection_closed(cc.conn_id);
                 break;
             }
             default:
@@ -181,8 +176,9 @@ void IpcServer::serve(std::shared_ptr<Peer> peer) {
             }
         }
     }
+done:
     peer->alive = false;
-    LOG_INFO("samba module link closed");
+    LOG_DEBUG("samba module link closed");
 }
 
 }  // namespace mg

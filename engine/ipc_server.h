@@ -1,7 +1,6 @@
 // The engine's side of the module <-> engine socket.
 #pragma once
 
-#include "common/thread_pool.h"
 #include "mapiproxy/servers/dispatcher.h"
 
 #include <atomic>
@@ -16,7 +15,9 @@ namespace mg {
 
 class IpcServer {
 public:
-    IpcServer(std::string socket_path, Dispatcher& dispatcher, size_t workers);
+    // One reader thread per module link answers that link's calls in
+    // order; the module spreads concurrent calls over links.
+    IpcServer(std::string socket_path, Dispatcher& dispatcher);
     ~IpcServer();
 
     // Creates the listening socket; throws std::runtime_error with the reason
@@ -36,7 +37,6 @@ private:
 
     std::string path_;
     Dispatcher& dispatcher_;
-    ThreadPool pool_;
     int listen_fd_ = -1;
     std::mutex peers_mu_;
     std::vector<std::shared_ptr<Peer>> peers_;

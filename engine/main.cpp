@@ -46,7 +46,8 @@ void usage(FILE* out) {
             "  -d, --debuglevel LEVEL  error|warn|info|debug|trace or 0-4 (default info)\n"
             "      --syslog            log to syslog (default when detached)\n"
             "      --pidfile FILE      write the process id to FILE\n"
-            "      --workers N         worker threads (default 8)\n"
+            "      --workers N         concurrent calls to plan for (default 8; the Samba\n"
+            "                          module opens up to 16 links, one call each)\n"
             "      --check-config      parse the configuration, report, and exit\n"
             "  -V, --version           print the version and exit\n"
             "  -h, --help              this help\n");
@@ -136,7 +137,8 @@ int main(int argc, char** argv) {
     dir_opts.uri = mg::LdapDirectory::uri_from(smbconf);
     LOG_INFO("directory: %s", dir_opts.uri.c_str());
     mg::emsmdb::ServerOptions emsmdb_opts;
-    // Bounded EcDoAsyncWaitEx (see emsmdb.h): never park more than a quarter of the workers.
+    // Bounded EcDoAsyncWaitEx (see emsmdb.h): a parked wait holds one of the
+    // module's links; never park more than a quarter of the planned concurrency.
     emsmdb_opts.max_parked_waits = std::max<size_t>(1, size_t(workers) / 4);
 #ifdef MG_HAVE_ROP_HANDLERS
     // The mailbox store behind the ROP handlers (openchangedb in MariaDB).
@@ -165,7 +167,7 @@ int main(int argc, char** argv) {
     dispatcher.set_server(mg::ipc::Iface::Emsmdb, emsmdb);
     dispatcher.set_server(mg::ipc::Iface::AsyncEmsmdb, std::make_shared<mg::emsmdb::AsyncEmsmdbServer>(emsmdb->table()));
 
-    mg::IpcServer server(cfg.engine_socket, dispatcher, size_t(workers));
+    mg::IpcServer server(cfg.engine_socket, dispatcher);
     try {
         server.listen();
     } catch (const std::exception& e) {

@@ -40,6 +40,7 @@ extern "C" {
 #include <deque>
 #include <fcntl.h>
 #include <map>
+#include <memory>
 #include <string>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -85,12 +86,15 @@ std::string g_engine_socket = kDefaultEngineSocket;
 // ---------------------------------------------------------------------------
 // Per-call and per-connection state (talloc-owned, as Samba requires)
 
+class EngineLink;
+
 struct MgCall {
     ipc::Iface iface;
     uint16_t opnum;
     Bytes* stub;            // request, then response (owned, freed by destructor)
     uint32_t fault;
     uint64_t ipc_id;        // 0 while not sent
+    EngineLink* link;       // the link carrying it while in flight
 };
 
 int mgcall_destructor(MgCall* c);
@@ -102,16 +106,21 @@ struct MgConn {
 int mgconn_destructor(MgConn* c);
 
 // ---------------------------------------------------------------------------
-// Engine client: one unix stream socket per samba process, driven by tevent.
+// Engine links: unix stream sockets to the engine, driven by tevent. The
+// engine answers the calls of one link in order, on that link's thread, so
+// each call goes to a link with nothing in flight (a new one is opened, up
+// to kMaxLinks); concurrency costs links, not thread hand-offs.
 
-class EngineClient {
+constexpr size_t kMaxLinks = 16;
+
+class EngineLink {
 public:
-    bool ensure_connected(tevent_context* ev);
+    bool connect(tevent_context* ev);
     bool send(ipc::FrameType type, uint64_t id, const Bytes& payload);
-    uint64_t next_id() { return ++last_id_; }
+    bool connected() const { return fd_ >= 0; }
+    size_t in_flight() const { return pending_.size(); }
     void track(uint64_t id, dcesrv_call_state* call) { pending_[id] = call; }
     void untrack(uint64_t id) { pending_.erase(id); }
-    bool connected() const { return fd_ >= 0; }
 
 private:
     static void on_fd(tevent_context*, tevent_fd*, uint16_t flags, void* priv);
@@ -122,20 +131,56 @@ private:
 
     int fd_ = -1;
     tevent_fd* fde_ = nullptr;
-    tevent_context* ev_ = nullptr;
     Bytes inbuf_;
     std::deque<Bytes> outq_;
     size_t out_off_ = 0;
-    uint64_t last_id_ = 0;
     std::map<uint64_t, dcesrv_call_state*> pending_;
+};
+
+class EngineClient {
+public:
+    // A connected link for the next call, or nullptr when the engine cannot
+    // be reached.
+    EngineLink* pick(tevent_context* ev);
+    uint64_t next_id() { return ++last_id_; }
+    // Control frames (ConnClosed) go on any connected link.
+    void send_control(ipc::FrameType type, const Bytes& payload);
+
+private:
+    std::vector<std::unique_ptr<EngineLink>> links_;
+    uint64_t last_id_ = 0;
 };
 
 EngineClient* g_engine = nullptr;
 uint64_t g_conn_counter = 0;
 
-bool EngineClient::ensure_connected(tevent_context* ev) {
+EngineLink* EngineClient::pick(tevent_context* ev) {
+    EngineLink* least = nullptr;
+    for (auto& l : links_) {
+        if (!l->connected()) continue;
+        if (l->in_flight() == 0) return l.get();
+        if (!least || l->in_flight() < least->in_flight()) least = l.get();
+    }
+    // Reconnect a dropped link before opening a new one.
+    for (auto& l : links_)
+        if (!l->connected()) return l->connect(ev) ? l.get() : least;
+    if (links_.size() < kMaxLinks) {
+        links_.push_back(std::make_unique<EngineLink>());
+        if (links_.back()->connect(ev)) return links_.back().get();
+    }
+    return least;
+}
+
+void EngineClient::send_control(ipc::FrameType type, const Bytes& payload) {
+    for (auto& l : links_)
+        if (l->connected()) {
+            l->send(type, 0, payload);
+            return;
+        }
+}
+
+bool EngineLink::connect(tevent_context* ev) {
     if (fd_ >= 0) return true;
-    ev_ = ev;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
     sockaddr_un sa{};
@@ -146,14 +191,14 @@ bool EngineClient::ensure_connected(tevent_context* ev) {
         return false;
     }
     memcpy(sa.sun_path, g_engine_socket.c_str(), g_engine_socket.size() + 1);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0 && errno != EINPROGRESS &&
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0 && errno != EINPROGRESS &&
         errno != EAGAIN) {
         DEBUG(1, ("mapiproxy: engine not reachable at %s: %s\n", g_engine_socket.c_str(), strerror(errno)));
         close(fd);
         return false;
     }
     fd_ = fd;
-    fde_ = tevent_add_fd(ev_, nullptr, fd_, TEVENT_FD_READ, &EngineClient::on_fd, this);
+    fde_ = tevent_add_fd(ev, nullptr, fd_, TEVENT_FD_READ, &EngineLink::on_fd, this);
     if (fde_ == nullptr) {
         close(fd_);
         fd_ = -1;
@@ -161,18 +206,18 @@ bool EngineClient::ensure_connected(tevent_context* ev) {
     }
     ipc::Hello hello;
     hello.pid = uint32_t(getpid());
-    DEBUG(2, ("mapiproxy: connected to engine at %s\n", g_engine_socket.c_str()));
+    DEBUG(2, ("mapiproxy: new link to the engine at %s\n", g_engine_socket.c_str()));
     return send(ipc::FrameType::Hello, 0, hello.encode());
 }
 
-bool EngineClient::send(ipc::FrameType type, uint64_t id, const Bytes& payload) {
+bool EngineLink::send(ipc::FrameType type, uint64_t id, const Bytes& payload) {
     if (fd_ < 0) return false;
     outq_.push_back(ipc::encode_frame(type, id, payload));
     flush();
     return fd_ >= 0;
 }
 
-void EngineClient::flush() {
+void EngineLink::flush() {
     while (fd_ >= 0 && !outq_.empty()) {
         const Bytes& f = outq_.front();
         ssize_t n = ::send(fd_, f.data() + out_off_, f.size() - out_off_, MSG_NOSIGNAL);
@@ -192,13 +237,13 @@ void EngineClient::flush() {
         tevent_fd_set_flags(fde_, TEVENT_FD_READ | (outq_.empty() ? 0 : TEVENT_FD_WRITE));
 }
 
-void EngineClient::on_fd(tevent_context*, tevent_fd*, uint16_t flags, void* priv) {
-    auto* self = static_cast<EngineClient*>(priv);
+void EngineLink::on_fd(tevent_context*, tevent_fd*, uint16_t flags, void* priv) {
+    auto* self = static_cast<EngineLink*>(priv);
     if (flags & TEVENT_FD_WRITE) self->flush();
     if ((flags & TEVENT_FD_READ) && self->fd_ >= 0) self->handle_readable();
 }
 
-void EngineClient::handle_readable() {
+void EngineLink::handle_readable() {
     uint8_t buf[65536];
     for (;;) {
         ssize_t n = recv(fd_, buf, sizeof(buf), 0);
@@ -233,13 +278,14 @@ void EngineClient::handle_readable() {
     inbuf_.erase(inbuf_.begin(), inbuf_.begin() + ptrdiff_t(off));
 }
 
-void EngineClient::deliver(uint64_t id, uint32_t fault, Bytes&& stub) {
+void EngineLink::deliver(uint64_t id, uint32_t fault, Bytes&& stub) {
     auto it = pending_.find(id);
     if (it == pending_.end()) return;  // the client went away meanwhile
     dcesrv_call_state* call = it->second;
     pending_.erase(it);
     auto* mc = static_cast<MgCall*>(call->r);
     mc->ipc_id = 0;
+    mc->link = nullptr;
     mc->fault = fault;
     *mc->stub = std::move(stub);
     NTSTATUS st = dcesrv_reply(call);
@@ -247,8 +293,8 @@ void EngineClient::deliver(uint64_t id, uint32_t fault, Bytes&& stub) {
         DEBUG(1, ("mapiproxy: dcesrv_reply failed: %s\n", nt_errstr(st)));
 }
 
-void EngineClient::drop(const char* why) {
-    DEBUG(0, ("mapiproxy: lost the engine connection (%s); pending calls fail with a fault\n", why));
+void EngineLink::drop(const char* why) {
+    DEBUG(0, ("mapiproxy: lost a link to the engine (%s); its pending calls fail with a fault\n", why));
     TALLOC_FREE(fde_);
     if (fd_ >= 0) close(fd_);
     fd_ = -1;
@@ -260,23 +306,24 @@ void EngineClient::drop(const char* why) {
     for (auto& [id, call] : pending) {
         auto* mc = static_cast<MgCall*>(call->r);
         mc->ipc_id = 0;
+        mc->link = nullptr;
         mc->fault = ipc::fault::kServerUnavailable;
         dcesrv_reply(call);
     }
 }
 
 int mgcall_destructor(MgCall* c) {
-    if (c->ipc_id != 0 && g_engine != nullptr) g_engine->untrack(c->ipc_id);
+    if (c->ipc_id != 0 && c->link != nullptr) c->link->untrack(c->ipc_id);
     delete c->stub;
     c->stub = nullptr;
     return 0;
 }
 
 int mgconn_destructor(MgConn* c) {
-    if (g_engine != nullptr && g_engine->connected()) {
+    if (g_engine != nullptr) {
         ipc::ConnClosed cc;
         cc.conn_id = c->id;
-        g_engine->send(ipc::FrameType::ConnClosed, 0, cc.encode());
+        g_engine->send_control(ipc::FrameType::ConnClosed, cc.encode());
     }
     return 0;
 }
@@ -366,8 +413,8 @@ NTSTATUS mg_dispatch(dcesrv_call_state* call, TALLOC_CTX*, void* r) {
         return fault(call, ipc::fault::kAccessDenied);
     if (!(call->state_flags & DCESRV_CALL_STATE_FLAG_MAY_ASYNC))
         return fault(call, ipc::fault::kOutOfResources);  // never answer synchronously
-    if (g_engine == nullptr || !g_engine->ensure_connected(call->event_ctx))
-        return fault(call, ipc::fault::kServerUnavailable);
+    EngineLink* link = g_engine != nullptr ? g_engine->pick(call->event_ctx) : nullptr;
+    if (link == nullptr) return fault(call, ipc::fault::kServerUnavailable);
     MgConn* conn = conn_state(call);
     if (conn == nullptr) return fault(call, ipc::fault::kOutOfResources);
 
@@ -404,10 +451,11 @@ NTSTATUS mg_dispatch(dcesrv_call_state* call, TALLOC_CTX*, void* r) {
         if (c.who.user_sid() == "S-1-5-7") return fault(call, ipc::fault::kAccessDenied);
         c.stub = std::move(*mc->stub);
         uint64_t id = g_engine->next_id();
-        if (!g_engine->send(ipc::FrameType::Call, id, c.encode()))
+        if (!link->send(ipc::FrameType::Call, id, c.encode()))
             return fault(call, ipc::fault::kServerUnavailable);
         mc->ipc_id = id;
-        g_engine->track(id, call);
+        mc->link = link;
+        link->track(id, call);
     } catch (...) {
         return fault(call, ipc::fault::kOutOfResources);
     }
