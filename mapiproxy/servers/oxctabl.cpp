@@ -78,7 +78,7 @@ TableObject::QueryResult TableObject::query_rows(uint16_t count, bool forward, b
         // Fetch in pages so memory is bounded by what the response can hold.
         // Pages grow while whole pages fit, so a response that fills up early
         // wastes at most one small page of fetched rows.
-        uint32_t page_size = 32;
+        uint32_t page_size = 128;
         while (res.rows.size() < count && pos < total) {
             uint32_t want = std::min<uint32_t>(count - uint32_t(res.rows.size()), page_size);
             page_size = std::min<uint32_t>(page_size * 2, 512);
@@ -100,7 +100,7 @@ TableObject::QueryResult TableObject::query_rows(uint16_t count, bool forward, b
     } else {
         // Backward: rows before the cursor, returned in reverse order
         // (MS-OXCTABL 3.2.5.5).
-        uint32_t page_size = 32;
+        uint32_t page_size = 128;
         while (res.rows.size() < count && pos > 0) {
             uint32_t want = std::min<uint32_t>({uint32_t(count - res.rows.size()), pos, page_size});
             page_size = std::min<uint32_t>(page_size * 2, 512);
