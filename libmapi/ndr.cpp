@@ -89,7 +89,9 @@ void Pull::conformant_varying_bytes(Bytes& b, uint32_t max_count, const char* na
     b = r_.bytes(actual);
 }
 
-void Pull::string(std::string& s, uint32_t max_chars, const char* name) {
+// The conformant-varying header of a [string]: max_count, offset (0),
+// actual_count (characters including the one terminator), all checked.
+uint32_t Pull::string_header(uint32_t max_chars, const char* name) {
     uint32_t max = count(max_chars, name, "string max_count");
     uint32_t off, actual;
     u32(off, name);
@@ -98,6 +100,11 @@ void Pull::string(std::string& s, uint32_t max_chars, const char* name) {
     if (actual > max)
         fail(name, "string actual_count " + std::to_string(actual) + " exceeds max_count " + std::to_string(max));
     if (actual == 0) fail(name, "string without terminator");
+    return actual;
+}
+
+void Pull::string(std::string& s, uint32_t max_chars, const char* name) {
+    uint32_t actual = string_header(max_chars, name);
     need(actual, name);
     ByteView v = r_.view(actual);
     // [string] means the count covers the characters and exactly one NUL.
@@ -107,14 +114,7 @@ void Pull::string(std::string& s, uint32_t max_chars, const char* name) {
 }
 
 void Pull::wstring(std::u16string& s, uint32_t max_chars, const char* name) {
-    uint32_t max = count(max_chars, name, "string max_count");
-    uint32_t off, actual;
-    u32(off, name);
-    u32(actual, name);
-    if (off != 0) fail(name, "nonzero string offset " + std::to_string(off));
-    if (actual > max)
-        fail(name, "string actual_count " + std::to_string(actual) + " exceeds max_count " + std::to_string(max));
-    if (actual == 0) fail(name, "string without terminator");
+    uint32_t actual = string_header(max_chars, name);
     need(size_t(actual) * 2, name);
     s.clear();
     s.reserve(actual - 1);

@@ -118,6 +118,7 @@ private:
     uint32_t referent_id(const char* name);
     void need(size_t n, const char* name) const;
     uint32_t count(uint32_t max, const char* name, const char* kind);
+    uint32_t string_header(uint32_t max_chars, const char* name);
     void string_any(std::string& s, uint32_t max, const char* name) { string(s, max, name); }
     void string_any(std::u16string& s, uint32_t max, const char* name) { wstring(s, max, name); }
 

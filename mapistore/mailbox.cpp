@@ -581,11 +581,9 @@ namespace {
 
 class HierarchyCursor : public Cursor {
 public:
-    HierarchyCursor(Mailbox& mb, std::vector<FolderRecord> folders, std::vector<PropTag> cols,
+    HierarchyCursor(std::vector<FolderRecord> folders, std::vector<PropTag> cols,
                     std::function<PropList(const FolderRecord&, const std::vector<PropTag>&)> row)
-        : folders_(std::move(folders)), cols_(std::move(cols)), row_(std::move(row)) {
-        (void)mb;
-    }
+        : folders_(std::move(folders)), cols_(std::move(cols)), row_(std::move(row)) {}
     Pushdown pushdown() const override { return {}; }
     uint32_t count() override { return uint32_t(folders_.size()); }
     std::vector<Row> fetch(uint32_t pos, uint32_t n) override {
@@ -629,7 +627,7 @@ std::unique_ptr<Cursor> Mailbox::hierarchy_table(Id fid, bool deep, const TableQ
     };
     auto rowfn = [this](const FolderRecord& f, const std::vector<PropTag>& cols) { return folder_row(f, cols); };
     CursorFactory open = [this, list, rowfn](const TableQuery& tq) -> std::unique_ptr<Cursor> {
-        auto c = std::make_unique<HierarchyCursor>(*this, list(), tq.columns, rowfn);
+        auto c = std::make_unique<HierarchyCursor>(list(), tq.columns, rowfn);
         c->tags_ = [this](const FolderRecord& f) { return provider_folder(f)->prop_tags(); };
         return c;
     };

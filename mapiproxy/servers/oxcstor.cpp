@@ -247,13 +247,6 @@ uint32_t write_per_user_information(RopContext& ctx, const rop::RopWritePerUserI
     return ec::Success;
 }
 
-uint32_t get_owning_servers(RopContext& ctx, const rop::RopGetOwningServers::Request& rq,
-                            rop::RopGetOwningServers::Response&) {
-    auto l = ctx.input<LogonObject>(rq.in_index);
-    if (l->is_private) return ec::NotSupported;  // only meaningful for public folders (2.2.1.6)
-    return ec::NotSupported;
-}
-
 uint32_t public_folder_is_ghosted(RopContext& ctx, const rop::RopPublicFolderIsGhosted::Request& rq,
                                   rop::RopPublicFolderIsGhosted::Response& rs) {
     ctx.input<LogonObject>(rq.in_index);
@@ -282,7 +275,8 @@ void register_store_rops(RopTable& t) {
     add_rop<rop::RopGetPerUserGuid>(t, get_per_user_guid);
     add_rop<rop::RopReadPerUserInformation>(t, read_per_user_information);
     add_rop<rop::RopWritePerUserInformation>(t, write_per_user_information);
-    add_rop<rop::RopGetOwningServers>(t, get_owning_servers);
+    // Public folder replicas on other servers do not exist yet (MS-OXCSTOR 2.2.1.6).
+    add_unsupported_rop<rop::RopGetOwningServers>(t);
     add_rop<rop::RopPublicFolderIsGhosted>(t, public_folder_is_ghosted);
     add_rop<rop::RopRelease>(t, release);
 }

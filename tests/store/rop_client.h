@@ -3,6 +3,7 @@
 // with the server object handle table kept across calls.
 #pragma once
 
+#include "libmapi/propcodec.h"
 #include "libmapi/rops.h"
 #include "mapiproxy/servers/rop_processor.h"
 
@@ -48,6 +49,17 @@ struct RopClient {
             FAIL((std::string("unexpected response to ") + R::kName + ": " + hex).c_str());
         }
         return rop::decode_response<R>(b);
+    }
+    // RopGetPropertiesSpecific (Unicode strings) on the object in `slot`.
+    mapi::PropList get_props(uint8_t slot, const std::vector<mapi::PropTag>& tags) {
+        rop::RopGetPropertiesSpecific::Request rq;
+        rq.in_index = slot;
+        rq.want_unicode = 1;
+        rq.tags = tags;
+        auto r = run<rop::RopGetPropertiesSpecific>(rq);
+        CHECK(r.return_value == 0 || r.return_value == rop::kWarnWithErrors);
+        ByteReader rr(r.body.row);
+        return mapi::read_property_row(rr, tags);
     }
 };
 

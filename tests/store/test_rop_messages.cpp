@@ -86,16 +86,7 @@ TEST_GROUP(RopMessages) {
         if (r.return_value == 0) LONGS_EQUAL(0, r.body.problems.size());
         return r.return_value;
     }
-    PropList get_props(uint8_t slot, const std::vector<PropTag>& tags) {
-        rop::RopGetPropertiesSpecific::Request rq;
-        rq.in_index = slot;
-        rq.want_unicode = 1;
-        rq.tags = tags;
-        auto r = c.run<rop::RopGetPropertiesSpecific>(rq);
-        CHECK(r.return_value == 0 || r.return_value == rop::kWarnWithErrors);
-        ByteReader rr(r.body.row);
-        return read_property_row(rr, tags);
-    }
+    PropList get_props(uint8_t slot, const std::vector<PropTag>& tags) { return c.get_props(slot, tags); }
     uint32_t message_flags(uint8_t slot) { return uint32_t(get_props(slot, {PidTagMessageFlags})[0].as_i32()); }
     void release(uint8_t slot) {
         LONGS_EQUAL(0, c.raw(rop::encode_request<rop::RopRelease>(rop::InputOnly{0, slot})).size());

@@ -156,16 +156,7 @@ TEST_GROUP(RopStreams) {
         LONGS_EQUAL(0, r.return_value);
         LONGS_EQUAL(0, r.body.problems.size());
     }
-    PropList get_props(uint8_t slot, const std::vector<PropTag>& tags) {
-        rop::RopGetPropertiesSpecific::Request rq;
-        rq.in_index = slot;
-        rq.want_unicode = 1;
-        rq.tags = tags;
-        auto r = c.run<rop::RopGetPropertiesSpecific>(rq);
-        CHECK(r.return_value == 0 || r.return_value == rop::kWarnWithErrors);
-        ByteReader rr(r.body.row);
-        return read_property_row(rr, tags);
-    }
+    PropList get_props(uint8_t slot, const std::vector<PropTag>& tags) { return c.get_props(slot, tags); }
     std::vector<std::string> subfolder_names(uint8_t folder_slot, uint8_t table_slot) {
         rop::GetTableRequest t;
         t.in_index = folder_slot;

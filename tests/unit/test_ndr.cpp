@@ -14,18 +14,7 @@ namespace {
 
 using mg::test::hex;
 
-// Expects a DecodeError whose message mentions `needle`.
-template <class F>
-void expect_decode_error(F&& f, const char* needle) {
-    try {
-        f();
-    } catch (const DecodeError& e) {
-        std::string msg = e.what();
-        if (msg.find(needle) == std::string::npos) FAIL(("unexpected message: " + msg).c_str());
-        return;
-    }
-    FAIL("no DecodeError");
-}
+using mg::test::expect_decode_error;
 
 // A message exercising most of the vocabulary:
 //   u8 tag; [unique, string] char* name; [size_is(cb)] byte data[]; unsigned short cb;

@@ -13,22 +13,9 @@ namespace {
 
 using mg::test::hex;
 
-template <class F>
-void expect_decode_error(F&& f, const char* needle) {
-    try {
-        f();
-    } catch (const DecodeError& e) {
-        std::string msg = e.what();
-        if (msg.find(needle) == std::string::npos) FAIL(("unexpected message: " + msg).c_str());
-        return;
-    }
-    FAIL("no DecodeError");
-}
+using mg::test::expect_decode_error;
 
-void check_bytes(const Bytes& want, const Bytes& got) {
-    LONGS_EQUAL(want.size(), got.size());
-    MEMCMP_EQUAL(want.data(), got.data(), want.size());
-}
+using mg::test::check_bytes;
 
 ContextHandle handle(uint8_t first) {
     ContextHandle h;

@@ -25,19 +25,7 @@ template <class F> Bytes encode(F&& f) {
     return w.take();
 }
 
-// Runs f and expects the exception type E with `needle` in its message.
-template <class E, class F> void expect_throw(F&& f, const char* needle) {
-    try {
-        f();
-    } catch (const E& e) {
-        std::string msg = e.what();
-        if (msg.find(needle) == std::string::npos) FAIL(("unexpected message: " + msg).c_str());
-        return;
-    } catch (const std::exception& e) {
-        FAIL((std::string("wrong exception: ") + e.what()).c_str());
-    }
-    FAIL("no exception");
-}
+using mg::test::expect_throw;
 
 // Every strict prefix of a valid encoding must be rejected as truncated.
 void expect_prefixes_rejected(const Bytes& full, const std::function<void(ByteReader&)>& read) {

@@ -20,18 +20,7 @@ namespace {
 
 using mg::test::hex;
 
-template <class E, class F> void expect_throw(F&& f, const char* needle) {
-    try {
-        f();
-    } catch (const E& e) {
-        std::string msg = e.what();
-        if (msg.find(needle) == std::string::npos) FAIL(("unexpected message: " + msg).c_str());
-        return;
-    } catch (const std::exception& e) {
-        FAIL((std::string("wrong exception: ") + e.what()).c_str());
-    }
-    FAIL("no exception");
-}
+using mg::test::expect_throw;
 
 // ---------------------------------------------------------------- builders
 Restriction node(Restriction::Type t) {

@@ -3,7 +3,10 @@
 
 #include "common/bytes.h"
 
+#include <CppUTest/TestHarness.h>
+
 #include <string>
+#include <utility>
 
 namespace mg::test {
 
@@ -29,6 +32,31 @@ inline std::string to_hex(ByteView b) {
     std::string s;
     for (uint8_t x : b) { s += d[x >> 4]; s += d[x & 15]; }
     return s;
+}
+
+// Expects f() to throw E (and nothing else) with `needle` in its message.
+template <class E, class F>
+void expect_throw(F&& f, const char* needle) {
+    try {
+        f();
+    } catch (const E& e) {
+        std::string msg = e.what();
+        if (msg.find(needle) == std::string::npos) FAIL(("unexpected message: " + msg).c_str());
+        return;
+    } catch (const std::exception& e) {
+        FAIL((std::string("wrong exception: ") + e.what()).c_str());
+    }
+    FAIL("no exception");
+}
+
+template <class F>
+void expect_decode_error(F&& f, const char* needle) {
+    expect_throw<DecodeError>(std::forward<F>(f), needle);
+}
+
+inline void check_bytes(const Bytes& want, const Bytes& got) {
+    LONGS_EQUAL(want.size(), got.size());
+    MEMCMP_EQUAL(want.data(), got.data(), want.size());
 }
 
 }  // namespace mg::test
