@@ -3,6 +3,7 @@
 #include "libmapi/proptags.h"
 #include "mapistore/ids.h"
 #include "providers/fallback/sql.h"
+#include "providers/fallback/summary.h"
 
 #include <map>
 #include <set>
@@ -48,23 +49,10 @@ const PropTag kMessageComputed[] = {PidTagMid, PidTagFolderId, PidTagAssociated,
                                     PidTagParentEntryId, PidTagMessageSize};
 
 int64_t stored_size(Database& db, uint64_t mailbox, Id mid) {
-    auto r = db.query_one("SELECT COALESCE(SUM(8 + COALESCE(LENGTH(v_text), 0) + COALESCE(LENGTH(v_blob), 0)), 0) "
-                          "FROM fallback_props WHERE mailbox_id = ? AND obj_kind = 2 AND obj_id = ?",
-                          {mailbox, mid});
-    return r ? r->i64(0) : 0;
-}
-
-// The sizes of many messages in one query (a contents table page).
-std::map<Id, int64_t> stored_sizes(Database& db, uint64_t mailbox, const std::vector<Id>& mids) {
-    std::map<Id, int64_t> out;
-    if (mids.empty()) return out;
-    Params p = id_list({mailbox}, mids);
-    for (auto& r : db.query("SELECT obj_id, COALESCE(SUM(8 + COALESCE(LENGTH(v_text), 0) + COALESCE(LENGTH(v_blob), 0)), 0) "
-                            "FROM fallback_props WHERE mailbox_id = ? AND obj_kind = 2 AND obj_id IN (" +
-                                sql_placeholders(mids.size()) + ") GROUP BY obj_id",
-                            p))
-        out[r.u64(0)] = r.i64(1);
-    return out;
+    Id one[] = {mid};
+    auto page = read_page(db, mailbox, one, {});
+    auto it = page.sizes.find(mid);
+    return it == page.sizes.end() ? 0 : it->second;
 }
 
 // ---------------------------------------------------------------- message
@@ -191,6 +179,7 @@ public:
             }
             Problems p = store_.set(mid_, values);
             if (!p.empty()) throw StoreError(p.front().error, "a property could not be saved");
+            refresh_summary(db_, ctx_.mailbox_id, mid_);
             pending_.clear();
             deleted_.clear();
             is_new_ = false;
@@ -254,7 +243,14 @@ public:
         uint64_t window_end = uint64_t(window_start_) + window_.size();
         bool hit = loaded_ && pos >= window_start_ &&
                    (uint64_t(pos) + n <= window_end || (window_done_ && pos <= window_end));
-        if (!hit) load_window(pos, std::max<uint32_t>(n, kIdWindow));
+        if (!hit) {
+            // A reader that runs past the end of the window is reading the
+            // table through (Outlook scrolling, a sync, a bench): one sort
+            // of the folder costs about the same whatever the LIMIT, so its
+            // next window is the big one.
+            bool sequential = loaded_ && !window_done_ && pos > window_start_ && pos <= window_end;
+            load_window(pos, std::max<uint32_t>(n, sequential ? kIdWindowSequential : kIdWindow));
+        }
         std::vector<Id> mids;
         if (pos >= window_start_) {
             size_t from = pos - window_start_;
@@ -299,7 +295,10 @@ public:
     }
 
 private:
+    // Ordered ids held by a cursor: 8 KiB for a random page, at most 128 KiB
+    // for a table read through (see fetch()).
     static constexpr uint32_t kIdWindow = 1024;
+    static constexpr uint32_t kIdWindowSequential = 16384;
 
     void load_window(uint32_t pos, uint32_t size) {
         Params p = join_params_;
@@ -346,14 +345,11 @@ private:
         std::vector<PropTag> stored;
         for (PropTag t : q_.columns)
             if (!is_computed(t)) stored.push_back(t);
-        PropStore store(db_, ctx_.mailbox_id, ObjKind::Message);
-        auto values = store.get_many(mids, stored);
-        // Sizes are computed per page, in one query, and only when asked for.
-        std::optional<std::map<Id, int64_t>> sizes;
+        // One row per message: the summary images (summary.h).
+        auto page = read_page(db_, ctx_.mailbox_id, mids, stored);
         auto size_of = [&](Id mid) {
-            if (!sizes) sizes = stored_sizes(db_, ctx_.mailbox_id, mids);
-            auto it = sizes->find(mid);
-            return it == sizes->end() ? int64_t(0) : it->second;
+            auto it = page.sizes.find(mid);
+            return it == page.sizes.end() ? int64_t(0) : it->second;
         };
         std::vector<Row> out;
         out.reserve(mids.size());
@@ -361,7 +357,7 @@ private:
             Row r;
             r.id = mid;
             r.folder = fid_;
-            auto& sv = values[mid];
+            auto& sv = page.values[mid];
             size_t si = 0;
             for (PropTag t : q_.columns) {
                 if (is_computed(t))

@@ -259,12 +259,18 @@ std::map<Id, PropList> PropStore::get_many(std::span<const Id> objs, std::span<c
 }
 
 PropList PropStore::get_all(Id obj) {
-    PropList out;
-    for (auto& r : db_.query(std::string("SELECT ") + kPropCols +
-                                 " FROM fallback_props WHERE mailbox_id = ? AND obj_kind = ? AND obj_id = ? "
-                                 "ORDER BY prop_id",
-                             {mailbox_, unsigned(kind_), obj}))
-        out.push_back(decode_row(r, 0));
+    Id one[] = {obj};
+    return std::move(get_all_many(one)[obj]);
+}
+
+std::map<Id, PropList> PropStore::get_all_many(std::span<const Id> objs) {
+    std::map<Id, PropList> out;
+    if (objs.empty()) return out;
+    for (auto& r : db_.query(std::string("SELECT obj_id, ") + kPropCols +
+                                 " FROM fallback_props WHERE mailbox_id = ? AND obj_kind = ? AND obj_id IN (" +
+                                 sql_placeholders(objs.size()) + ") ORDER BY obj_id, prop_id",
+                             id_list({mailbox_, unsigned(kind_)}, objs)))
+        out[r.u64(0)].push_back(decode_row(r, 1));
     return out;
 }
 

@@ -57,6 +57,8 @@ public:
     // Values for `tags` in order; missing -> PT_ERROR ecNotFound.
     PropList get(Id obj, std::span<const PropTag> tags);
     PropList get_all(Id obj);
+    // Every stored property of many objects, in one query.
+    std::map<Id, PropList> get_all_many(std::span<const Id> objs);
     std::vector<PropTag> tags(Id obj);
     // Many objects at once (table pages): obj -> values in `tags` order.
     std::map<Id, PropList> get_many(std::span<const Id> objs, std::span<const PropTag> tags);

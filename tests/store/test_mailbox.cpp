@@ -2,6 +2,7 @@
 #include "libmapi/proptags.h"
 #include "mapistore/mailbox.h"
 #include "providers/fallback/fallback.h"
+#include "tests/common/sample_values.h"
 #include "tests/store/store_test.h"
 
 #include <CppUTest/TestHarness.h>
@@ -228,38 +229,8 @@ TEST(Mailbox, FaiAndNormalContents) {
 TEST(Mailbox, EveryTypeRoundTrips) {
     auto mb = env.logon("alice");
     Id notes = mb->special_fid(FolderRole::Notes);
-    Guid g = random_guid();
-    auto restr = std::make_shared<const Restriction>(R(Restriction::Exist, PidTagSubject));
-    PropList values = {
-        {make_tag(0x6800, PT_SHORT), int16_t(-12)},
-        {make_tag(0x6801, PT_LONG), int32_t(-123456)},
-        {make_tag(0x6802, PT_FLOAT), 1.5f},
-        {make_tag(0x6803, PT_DOUBLE), -2.25},
-        {make_tag(0x6804, PT_CURRENCY), int64_t(123456789)},
-        {make_tag(0x6805, PT_APPTIME), 45000.5},
-        {make_tag(0x6806, PT_BOOLEAN), true},
-        {make_tag(0x6807, PT_I8), int64_t(-9000000000000LL)},
-        {make_tag(0x6808, PT_STRING8), std::string("caf\xC3\xA9")},
-        {make_tag(0x6809, PT_UNICODE), std::string("\xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80")},
-        {make_tag(0x680A, PT_SYSTIME), int64_t(133000000000000000LL)},
-        {make_tag(0x680B, PT_CLSID), g},
-        {make_tag(0x680C, PT_BINARY), Bytes{0, 1, 2, 255}},
-        {make_tag(0x680D, PT_SVREID), Bytes{1, 2}},
-        {make_tag(0x680E, PT_SRESTRICT), restr},
-        {make_tag(0x680F, PT_MV_SHORT), std::vector<int16_t>{1, -2}},
-        {make_tag(0x6810, PT_MV_LONG), std::vector<int32_t>{7, 8, 9}},
-        {make_tag(0x6811, PT_MV_FLOAT), std::vector<float>{0.5f}},
-        {make_tag(0x6812, PT_MV_DOUBLE), std::vector<double>{1e300, -1}},
-        {make_tag(0x6813, PT_MV_CURRENCY), std::vector<int64_t>{1}},
-        {make_tag(0x6814, PT_MV_APPTIME), std::vector<double>{2.5}},
-        {make_tag(0x6815, PT_MV_I8), std::vector<int64_t>{INT64_MIN, INT64_MAX}},
-        {make_tag(0x6816, PT_MV_STRING8), std::vector<std::string>{"a", "\xC3\xBC"}},
-        {make_tag(0x6817, PT_MV_UNICODE), std::vector<std::string>{"", "x y"}},
-        {make_tag(0x6818, PT_MV_SYSTIME), std::vector<int64_t>{1, 2}},
-        {make_tag(0x6819, PT_MV_CLSID), std::vector<Guid>{g, random_guid()}},
-        {make_tag(0x681A, PT_MV_BINARY), std::vector<Bytes>{{}, {9, 9}}},
-        {make_tag(0x681B, PT_BINARY), Bytes(70000, 0x5A)},  // bigger than a ROP buffer
-    };
+    PropList values = mg::test::values_of_every_type();
+    values.push_back({make_tag(0x681B, PT_BINARY), Bytes(70000, 0x5A)});  // bigger than a ROP buffer
     auto m = mb->create_message(notes, false);
     CHECK(m->set_props(values).empty());
     Id mid = m->mid();
@@ -286,6 +257,54 @@ TEST(Mailbox, EveryTypeRoundTrips) {
     LONGS_EQUAL(2, probs.size());
     auto ro = mb2->open_message(notes, mid, false);
     CHECK_THROWS(StoreError, ro->set_props({{kSubject, std::string("x")}}));
+}
+
+// Table rows come from the summary images (small values) and from
+// fallback_props (large ones); they must equal what the message returns,
+// before and after a change.
+TEST(Mailbox, TableRowsEqualMessageProperties) {
+    auto mb = env.logon("alice");
+    Id notes = mb->special_fid(FolderRole::Notes);
+    PropList values = {
+        {kSubject, std::string("Summary \xC3\xA9")},
+        {make_tag(0x6801, PT_LONG), int32_t(-7)},
+        {make_tag(0x6803, PT_DOUBLE), 0.125},
+        {make_tag(0x680B, PT_CLSID), random_guid()},
+        {make_tag(0x6810, PT_MV_LONG), std::vector<int32_t>{7, 8, 9}},
+        {make_tag(0x681B, PT_BINARY), Bytes(5000, 0x5A)},  // too big for the image
+        {PidTagBody, std::string(3000, 'b')},              // too big for the image
+    };
+    auto m = mb->create_message(notes, false);
+    CHECK(m->set_props(values).empty());
+    m->save();
+    auto check_table = [&](const PropList& expect) {
+        TableQuery q;
+        for (auto& v : expect) q.columns.push_back(v.tag);
+        q.columns.push_back(PidTagMessageSize);
+        q.columns.push_back(make_tag(0x6830, PT_LONG));  // never set
+        auto rows = mb->contents_table(notes, q)->fetch(0, 10);
+        LONGS_EQUAL(1, rows.size());
+        auto direct = mb->open_message(notes, m->mid(), false)->get_props(q.columns);
+        for (size_t i = 0; i < expect.size(); ++i)
+            if (!(rows[0].values[i] == expect[i])) FAIL(("table value differs for " + tag_str(expect[i].tag)).c_str());
+        for (size_t i = 0; i < q.columns.size(); ++i)
+            if (!(rows[0].values[i] == direct[i])) FAIL(("table and message differ for " + tag_str(q.columns[i])).c_str());
+        CHECK(rows[0].values[expect.size()].as_i32() > 5000);
+        CHECK(rows[0].values[expect.size() + 1].is_error());
+    };
+    check_table(values);
+    auto w = mb->open_message(notes, m->mid(), true);
+    values[0] = {kSubject, std::string("Changed")};
+    values[6] = {PidTagBody, std::string("short now")};
+    PropTag gone[] = {make_tag(0x6801, PT_LONG)};
+    w->set_props({values[0], values[6]});
+    w->delete_props(gone);
+    w->save();
+    values.erase(values.begin() + 1);
+    check_table(values);
+    TableQuery q;
+    q.columns = {make_tag(0x6801, PT_LONG)};
+    CHECK(mb->contents_table(notes, q)->fetch(0, 1)[0].values[0].is_error());
 }
 
 TEST(Mailbox, ChangeTrackingOnSave) {
@@ -472,12 +491,19 @@ TEST(Mailbox, PagingTenThousandMessagesReadsOnlyThePage) {
     auto page = cur->fetch(5000, 50);
     LONGS_EQUAL(50, page.size());
     LONGS_EQUAL(50, fb(*mb).rows_fetched() - before);
-    // 50 property rows + one window of ordered ids (1024: a constant, not the folder size).
-    CHECK(env.db->rows_fetched() - db_rows_before <= 50 + 1024);
-    // The next page comes from the same window: only its property rows are read.
+    // One window of ordered ids (1024: a constant, not the folder size), then
+    // per message its summary row; rows loaded by SQL have no summary yet,
+    // so their property rows (one each here) are read once to build it.
+    CHECK(env.db->rows_fetched() - db_rows_before <= 1024 + 50 + 50);
+    // The next page comes from the same window: only its own rows are read.
     db_rows_before = env.db->rows_fetched();
     LONGS_EQUAL(50, cur->fetch(5050, 50).size());
+    CHECK(env.db->rows_fetched() - db_rows_before <= 50 + 50);
+    // The first page again: summaries exist now, one row per message.
+    db_rows_before = env.db->rows_fetched();
+    auto again = cur->fetch(5000, 50);
     CHECK(env.db->rows_fetched() - db_rows_before <= 50);
+    for (size_t i = 0; i < again.size(); ++i) LONGS_EQUAL(page[i].values[0].as_i64(), again[i].values[0].as_i64());
     for (size_t i = 0; i < page.size(); ++i) LONGS_EQUAL(int64_t(n - 1 - 5000 - i), page[i].values[0].as_i64());
     // A restricted page too.
     q.restriction = R(Restriction::Property, kI8, PropValue{kI8, int64_t(100)}, RELOP_LT);
