@@ -294,7 +294,12 @@ void bench_rows(const Options& o) {
     // Through the client: RopGetContentsTable + SetColumns + SortTable, then QueryRows until the end.
     Session s(o);
     Folder folder = s.mapi->open_folder(fid);
-    for (uint16_t page : {uint16_t(100), uint16_t(0x1000)}) {
+    struct Mode {
+        uint16_t page;
+        bool packed;
+    };
+    for (Mode m : {Mode{100, false}, Mode{0x1000, false}, Mode{0x1000, true}}) {
+        uint16_t page = m.page;
         double best = 0;
         uint64_t trips = 0;
         for (int p = 0; p < passes; ++p) {
@@ -303,15 +308,15 @@ void bench_rows(const Options& o) {
             s.mapi->set_columns(t, row_columns());
             if (o.sorted) s.mapi->sort_table(t, row_sort(o));
             uint64_t rt0 = s.mapi->round_trips();
-            auto rows = s.mapi->query_all(t, SIZE_MAX, page);
+            auto rows = s.mapi->query_all(t, SIZE_MAX, page, m.packed);
             double rate = rows.size() / since(t0);
             trips = s.mapi->round_trips() - rt0;
             best = std::max(best, rate);
             if (rows.size() != o.messages) printf("warning: QueryRows returned %zu rows\n", rows.size());
         }
-        printf("queryrows_%u: %.0f rows/s (best of %d; %llu QueryRows calls, %.0f rows per call), %.2f of the "
+        printf("queryrows_%u%s: %.0f rows/s (best of %d; %llu QueryRows calls, %.0f rows per call), %.2f of the "
                "store cursor rate\n",
-               unsigned(page), best, passes, (unsigned long long)trips, double(o.messages) / double(trips),
+               unsigned(page), m.packed ? "_packed" : "", best, passes, (unsigned long long)trips, double(o.messages) / double(trips),
                best / best_store);
     }
 }

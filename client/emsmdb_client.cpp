@@ -85,10 +85,11 @@ const SessionDetails& EmsmdbClient::connect(const std::string& user_dn, uint32_t
     return session_;
 }
 
-std::vector<Bytes> EmsmdbClient::rpc_all(ByteView rop_request) {
+std::vector<Bytes> EmsmdbClient::rpc_all(ByteView rop_request, bool chain) {
     ox::EcDoRpcExt2Request rq;
     rq.cxh = session_.cxh;
-    rq.ulFlags = (opt_.compress ? 0 : ox::kRpcExt2NoCompression) | (opt_.obfuscate ? 0 : ox::kRpcExt2NoXorMagic);
+    rq.ulFlags = (opt_.compress ? 0 : ox::kRpcExt2NoCompression) | (opt_.obfuscate ? 0 : ox::kRpcExt2NoXorMagic) |
+                 (chain ? ox::kRpcExt2Chain : 0);
     rq.rgbIn = ox::build_ext_buffer(Bytes(rop_request.begin(), rop_request.end()), {opt_.compress, opt_.obfuscate});
     rq.cbOut = opt_.max_response;
     rq.cbAuxOut = ox::kSmallRange;

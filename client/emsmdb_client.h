@@ -89,7 +89,10 @@ public:
 
     // EcDoRpcExt2 (3.1.4.2): sends one ROP request buffer (MS-OXCROPS 2.2.1)
     // and returns the ROP response buffer(s), one per RPC_HEADER_EXT in rgbOut.
-    std::vector<Bytes> rpc_all(ByteView rop_request);
+    // With `chain`, the Chain flag asks the server to pack further response
+    // buffers (MS-OXCRPC 3.1.4.2.1.2) after a final RopQueryRows
+    // (EnablePackedBuffers) or RopReadStream.
+    std::vector<Bytes> rpc_all(ByteView rop_request, bool chain = false);
     // The first (normally only) response buffer.
     Bytes rpc(ByteView rop_request);
 

@@ -60,7 +60,7 @@ mapi::CodecOptions MapiSession::codec() const {
 // MS-OXCROPS 2.2.1: RopSize (u16, itself + RopsList), RopsList, then the
 // ServerObjectHandleTable. The queued RopReleases go first, each naming a
 // slot after the caller's.
-Bytes MapiSession::exchange(const Bytes& rop, std::vector<uint32_t>& handles) {
+Bytes MapiSession::exchange(const Bytes& rop, std::vector<uint32_t>& handles, std::vector<Bytes>* chained) {
     size_t first_release = handles.size();
     size_t n_release = std::min({releases_.size(), kMaxReleasesPerCall, size_t(255) - std::min<size_t>(255, first_release)});
     ByteWriter rops;
@@ -80,14 +80,24 @@ Bytes MapiSession::exchange(const Bytes& rop, std::vector<uint32_t>& handles) {
     // transport failure must not release them twice.
     releases_.erase(releases_.begin(), releases_.begin() + ptrdiff_t(n_release));
 
-    Bytes resp = client_.rpc(buf.bytes());
+    auto buffers = client_.rpc_all(buf.bytes(), chained != nullptr);
     ++round_trips_;
-    ByteReader r(resp);
-    uint16_t size = r.u16();
-    if (size < 2 || size > resp.size()) throw DecodeError("ROP response: RopSize outside the buffer");
+    if (buffers.empty()) throw DecodeError("EcDoRpcExt2: empty rgbOut");
+    auto rops_list = [](const Bytes& resp) {
+        ByteReader r(resp);
+        uint16_t size = r.u16();
+        if (size < 2 || size > resp.size()) throw DecodeError("ROP response: RopSize outside the buffer");
+        return size;
+    };
+    const Bytes& resp = buffers.front();
+    uint16_t size = rops_list(resp);
     size_t table = (resp.size() - size) / 4;
     ByteReader t(ByteView(resp).subspan(size));
     for (size_t i = 0; i < handles.size() && i < table; ++i) handles[i] = t.u32();
+    for (size_t b = 1; chained && b < buffers.size(); ++b) {
+        uint16_t n = rops_list(buffers[b]);
+        chained->emplace_back(buffers[b].begin() + 2, buffers[b].begin() + n);
+    }
     return Bytes(resp.begin() + 2, resp.begin() + size);
 }
 
@@ -297,29 +307,37 @@ void MapiSession::restrict_table(Table& t, const std::optional<mapi::Restriction
     t.at_end = false;
 }
 
-std::vector<mapi::PropList> MapiSession::query_rows(Table& t, uint16_t count) {
+std::vector<mapi::PropList> MapiSession::query_rows(Table& t, uint16_t count, bool packed) {
     if (t.columns.empty()) throw std::logic_error("query_rows before set_columns");
     rop::RopQueryRows::Request rq;
     rq.in_index = 0;
     rq.forward_read = true;
     rq.row_count = count;
+    if (packed) rq.query_rows_flags = rop::RopQueryRows::kEnablePackedBuffers;
     std::vector<uint32_t> handles = {t.handle()};
-    auto reply = call<rop::RopQueryRows>(rq, handles);
-    ByteReader r(reply.body.rows);
+    std::vector<Bytes> more;
+    Bytes first = exchange(rop::encode_request<rop::RopQueryRows>(rq, codepage_), handles, packed ? &more : nullptr);
+    more.insert(more.begin(), std::move(first));
     std::vector<mapi::PropList> rows;
-    rows.reserve(reply.body.row_count);
     auto o = codec();
-    for (uint16_t i = 0; i < reply.body.row_count; ++i) rows.push_back(mapi::read_property_row(r, t.columns, o));
-    if (!r.empty()) throw DecodeError("RopQueryRows: bytes after the last row");
-    t.at_end = reply.body.origin == kBookmarkEnd || rows.empty();
+    for (const Bytes& rops : more) {
+        if (!rops.empty() && rops[0] == rop::RopBufferTooSmall::kId)
+            throw MapiError(rop::RopBufferTooSmall::kName, mapi::ec::BufferTooSmall);
+        auto reply = rop::decode_response<rop::RopQueryRows>(rops, codepage_);
+        if (reply.return_value != 0) throw MapiError(rop::RopQueryRows::kName, reply.return_value);
+        ByteReader r(reply.body.rows);
+        for (uint16_t i = 0; i < reply.body.row_count; ++i) rows.push_back(mapi::read_property_row(r, t.columns, o));
+        if (!r.empty()) throw DecodeError("RopQueryRows: bytes after the last row");
+        t.at_end = reply.body.origin == kBookmarkEnd || reply.body.row_count == 0;
+    }
     return rows;
 }
 
-std::vector<mapi::PropList> MapiSession::query_all(Table& t, size_t limit, uint16_t page) {
+std::vector<mapi::PropList> MapiSession::query_all(Table& t, size_t limit, uint16_t page, bool packed) {
     std::vector<mapi::PropList> out;
     t.at_end = false;
     while (!t.at_end && out.size() < limit) {
-        auto rows = query_rows(t, uint16_t(std::min<size_t>(page, limit - out.size())));
+        auto rows = query_rows(t, uint16_t(std::min<size_t>(page, limit - out.size())), packed);
         for (auto& r : rows) out.push_back(std::move(r));
     }
     return out;

@@ -141,10 +141,12 @@ public:
     void restrict_table(Table& t, const std::optional<mapi::Restriction>& r);
     // Up to `count` rows forward from the cursor (the server fills its
     // response buffer up to the client's limit, 32 KiB per ROP buffer).
-    std::vector<mapi::PropList> query_rows(Table& t, uint16_t count = 100);
+    // `packed`: EnablePackedBuffers with the Chain flag, so that one round
+    // trip returns up to 256 KiB of rows in chained buffers.
+    std::vector<mapi::PropList> query_rows(Table& t, uint16_t count = 100, bool packed = false);
     // Every row from the cursor on, `page` rows per request, at most `limit`.
     std::vector<mapi::PropList> query_all(Table& t, size_t limit = std::numeric_limits<size_t>::max(),
-                                          uint16_t page = 100);
+                                          uint16_t page = 100, bool packed = false);
 
     // ---- properties (of a folder or the logon)
     mapi::PropList get_props(const ServerObject& obj, const std::vector<mapi::PropTag>& tags);
@@ -161,7 +163,9 @@ private:
     friend class ServerObject;
     void release_later(uint32_t handle);
     // One request buffer (the ROP after the queued releases) -> the RopsList of the response.
-    Bytes exchange(const Bytes& rop, std::vector<uint32_t>& handles);
+    // With `chained`, asks for packed response buffers and appends the
+    // RopsList of every buffer after the first to it.
+    Bytes exchange(const Bytes& rop, std::vector<uint32_t>& handles, std::vector<Bytes>* chained = nullptr);
     // Opens an object on slot 1 from the object at slot 0.
     template <class R>
     std::pair<rop::Reply<R>, ServerObject> open_object(const typename R::Request& rq, uint32_t input);

@@ -928,6 +928,7 @@ struct RopRestrict {
 struct RopQueryRows {
     static constexpr uint8_t kId = 0x15;
     static constexpr const char* kName = "RopQueryRows";
+    static constexpr uint8_t kNoAdvance = 0x01, kEnablePackedBuffers = 0x02;
     struct Request {
         uint8_t logon_id = 0, in_index = 0, query_rows_flags = 0;
         bool forward_read = false;
@@ -939,6 +940,9 @@ struct RopQueryRows {
             io.boolean(s.forward_read); io.u16(s.row_count);
         }
     };
+    // MS-OXCTABL 2.2.2.5.1: packed buffers only when the client asks, with
+    // the Chain flag of EcDoRpcExt2 (MS-OXCRPC 3.1.4.2.1.2).
+    static bool packable(const Request& rq) { return (rq.query_rows_flags & kEnablePackedBuffers) != 0; }
     struct Response {
         uint8_t origin = 0;
         uint16_t row_count = 0;
@@ -1429,6 +1433,8 @@ struct RopReadStream {
         // The byte limit the client asked for.
         uint32_t limit() const { return byte_count == kUseMaximumByteCount ? maximum_byte_count : byte_count; }
     };
+    // MS-OXCRPC 3.1.4.2.1.2: RopReadStream may fill chained buffers.
+    static bool packable(const Request&) { return true; }
     struct Response {  // sent whatever the ReturnValue
         Bytes data;
         bool operator==(const Response&) const = default;

@@ -9,9 +9,9 @@
 
 namespace mg::store {
 
-bool DbError::connection_lost() const {
-    return code_ == CR_SERVER_GONE_ERROR || code_ == CR_SERVER_LOST || code_ == 2055 /* lost, system error */ ||
-           code_ == 1927 /* ER_CONNECTION_KILLED */ || code_ == CR_CONNECTION_ERROR || code_ == CR_CONN_HOST_ERROR;
+bool DbError::unavailable(unsigned code) {
+    return code == CR_SERVER_GONE_ERROR || code == CR_SERVER_LOST || code == 2055 /* lost, system error */ ||
+           code == 1927 /* ER_CONNECTION_KILLED */ || code == CR_CONNECTION_ERROR || code == CR_CONN_HOST_ERROR;
 }
 
 // ---- DbRow

@@ -33,11 +33,16 @@ namespace mg::store {
 
 class DbError : public StoreError {
 public:
-    DbError(unsigned code, const std::string& what) : StoreError(mapi::ec::RpcFailed, what), code_(code) {}
+    // A lost or refused connection is ecServerBusy (mapi::ec::Backoff): the
+    // store is unavailable for now, which the ROP engine answers with
+    // RopBackoff; every other database error is ecRpcFailed.
+    DbError(unsigned code, const std::string& what)
+        : StoreError(unavailable(code) ? mapi::ec::Backoff : mapi::ec::RpcFailed, what), code_(code) {}
     unsigned mysql_errno() const { return code_; }
     bool duplicate_key() const { return code_ == 1062; }                 // ER_DUP_ENTRY
     bool retryable() const { return code_ == 1213 || code_ == 1205; }    // deadlock, lock wait timeout
-    bool connection_lost() const;                                        // 2006, 2013, 2055, 1927
+    bool connection_lost() const { return unavailable(code_); }         // 2002, 2003, 2006, 2013, 2055, 1927
+    static bool unavailable(unsigned code);
 
 private:
     unsigned code_;

@@ -42,6 +42,9 @@ namespace {
 
 // ------------------------------------------------------------------ helpers
 
+// A chained payload is added only while at least this much of pcbOut is left.
+constexpr size_t kMinChainedPayload = 1024;
+
 ipc::Reply ok(Bytes stub) { return ipc::Reply{0, std::move(stub)}; }
 ipc::Reply context_mismatch() { return ipc::Reply{ipc::fault::kContextMismatch, {}}; }
 
@@ -540,6 +543,19 @@ ipc::Reply EmsmdbServer::rpc_ext2(const ipc::Call& c) {
         }
         used += ox::kRpcHeaderExtSize + resp.size();
         out.push_back(std::move(resp));
+    }
+    // Extended buffer packing (3.1.4.2.1.2): with the Chain flag, a final
+    // RopQueryRows/RopReadStream that has more output is run again into
+    // further payloads while a useful one still fits pcbOut.
+    if (rq.ulFlags & ox::kRpcExt2Chain) {
+        for (;;) {
+            size_t remaining = rq.cbOut - used;
+            if (remaining < ox::kRpcHeaderExtSize + kMinChainedPayload) break;
+            auto more = s->rop->next_chained(std::min(ox::kMaxExtPayload, remaining - ox::kRpcHeaderExtSize));
+            if (!more) break;
+            used += ox::kRpcHeaderExtSize + more->size();
+            out.push_back(std::move(*more));
+        }
     }
     rs.rgbOut = ox::build_ext_chain(out, ox::ExtBuildOptions::from_rpcext2_flags(rq.ulFlags));
     if (rs.rgbOut.size() > rq.cbOut) {  // cannot happen (see above); never answer more than pcbOut

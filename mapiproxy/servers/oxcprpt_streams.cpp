@@ -252,6 +252,7 @@ uint32_t read_stream(RopContext& ctx, const rop::RopReadStream::Request& rq, rop
     if (n == 0 && !rest.empty() && rq.limit() > 0) throw BufferFull{std::min<size_t>(rest.size(), rq.limit())};
     rs.data.assign(rest.begin(), rest.begin() + n);
     s->position += n;
+    if (n > 0 && n < rest.size()) ctx.more_output();
     return ec::Success;
 }
 

@@ -122,6 +122,7 @@ TableObject::QueryResult TableObject::query_rows(uint16_t count, bool forward, b
     }
     if (!no_advance) position_ = pos;
     res.origin = pos == 0 ? BOOKMARK_BEGINNING : pos >= total ? BOOKMARK_END : BOOKMARK_CURRENT;
+    res.more = !res.rows.empty() && (forward ? pos < total : pos > 0);
     return res;
 }
 
@@ -310,9 +311,10 @@ uint32_t query_rows(RopContext& ctx, const rop::RopQueryRows::Request& rq, rop::
         w.raw(one.bytes());
         return true;
     };
-    auto res = t->query_rows(rq.row_count, rq.forward_read, rq.query_rows_flags & 0x01, fits);
+    auto res = t->query_rows(rq.row_count, rq.forward_read, rq.query_rows_flags & rop::RopQueryRows::kNoAdvance, fits);
     rs.origin = res.origin;
     rs.row_count = uint16_t(res.rows.size());
+    if (res.more && !(rq.query_rows_flags & rop::RopQueryRows::kNoAdvance)) ctx.more_output();
     rs.rows = w.take();
     return ec::Success;
 }

@@ -43,6 +43,7 @@ public:
     struct QueryResult {
         uint8_t origin = BOOKMARK_BEGINNING;
         std::vector<store::Row> rows;
+        bool more = false;  // rows were read and more lie in the read direction
     };
     // Reads up to `count` rows forward or backward from the cursor; `fits`
     // is called for every row read and says whether it still fits the

@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "libmapi/property.h"
+#include "libmapi/rops.h"
 #include "mapistore/provider.h"
 
 namespace mg::emsmdb {
@@ -78,14 +79,16 @@ Bytes Session::process(ByteView request, size_t max_size) {
     rop::Pull in(rops, info_.codepage);
     rop::Push out(info_.codepage);
     out.u16(0);  // RopSize, patched below
+    chain_.reset();
 
     while (in.remaining() > 0) {
         size_t start = in.offset();
         uint8_t id;
         in.u8(id);
         size_t used = out.size() + table_bytes;
-        // Room needed to answer RopBufferTooSmall instead (MS-OXCROPS 2.2.15.1).
-        size_t too_small_size = 3 + (rops.size() - start);
+        // Room needed to answer RopBufferTooSmall (MS-OXCROPS 2.2.15.1) or
+        // RopBackoff with one ROP (2.2.15.2: 14 bytes) instead.
+        size_t too_small_size = std::max<size_t>(3 + (rops.size() - start), 14);
         if (used + too_small_size > max_size) break;  // cannot even say so: stop here
         size_t budget = max_size - used > 16 ? max_size - used - 16 : 0;
         RopContext ctx(*this, handles, budget);
@@ -111,9 +114,24 @@ Bytes Session::process(ByteView request, size_t max_size) {
         } catch (const BufferFull& full) {
             has_response = true;
             needed = std::max<size_t>(full.needed, 1) + 16;  // the handler changed nothing
+        } catch (const StoreBusy&) {
+            // MS-OXCROPS 2.2.15.2: RopBackoff for the logon and this ROP; the
+            // rest of the buffer is not processed (too_small_size above
+            // keeps room for it).
+            LOG_WARN("the store is unavailable: asking the client to back off %u ms (%s)", kBackoffMs, e->name);
+            rop::RopBackoff::Response b;
+            b.logon_id = ctx.logon_id;
+            b.duration = kBackoffMs;
+            b.rops = {{id, kBackoffMs}};
+            out.writer().raw(rop::encode_special<rop::RopBackoff>(b));
+            chain_.reset();
+            break;
         }
         if (!has_response) continue;
-        if (needed || used + one.size() > max_size) {
+        bool fits = !needed && used + one.size() <= max_size;
+        if (fits && ctx.repeatable && in.remaining() == 0)
+            chain_ = Chain{Bytes(rops.begin() + start, rops.begin() + in.offset()), handles};
+        if (!fits) {
             // The response does not fit: MS-OXCROPS 2.2.15.1 RopBufferTooSmall,
             // echoing the unprocessed requests (this one included).
             needed = std::max(needed, one.size()) + 2 + table_bytes;
@@ -131,6 +149,21 @@ Bytes Session::process(ByteView request, size_t max_size) {
     ByteWriter tail;
     for (uint32_t h : handles) tail.u32(h);
     resp.insert(resp.end(), tail.bytes().begin(), tail.bytes().end());
+    return resp;
+}
+
+std::optional<Bytes> Session::next_chained(size_t max_size) {
+    if (!chain_) return std::nullopt;
+    Chain c = std::move(*chain_);
+    chain_.reset();
+    ByteWriter request;
+    request.u16(uint16_t(2 + c.rop.size()));
+    request.raw(c.rop);
+    for (uint32_t h : c.handles) request.u32(h);
+    Bytes resp = process(request.bytes(), max_size);
+    // Only a response of the repeated ROP itself is worth a buffer: the ROP
+    // answered RopBufferTooSmall (0xFF) or failed means the chain ends here.
+    if (resp.size() < 3 || resp[2] != c.rop[0]) return std::nullopt;
     return resp;
 }
 

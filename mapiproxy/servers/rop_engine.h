@@ -42,6 +42,15 @@ struct BufferFull {
     size_t needed = 0;  // bytes the response needs, when known
 };
 
+// Thrown through a handler when the store behind it is unavailable
+// (ecServerBusy): the engine ends the buffer with RopBackoff
+// (MS-OXCROPS 2.2.15.2) instead of this ROP's response, so the client
+// retries later rather than treating the mailbox as broken.
+struct StoreBusy {};
+
+// How long clients are asked to wait when the store is unavailable.
+inline constexpr uint32_t kBackoffMs = 5000;
+
 // A server object (MS-OXCROPS 1.3.1): logon, folder, message, table,
 // stream, attachment... referenced by a 32-bit handle.
 class ServerObject {
@@ -94,11 +103,19 @@ public:
     // Bytes left for this ROP's response body (QueryRows, ReadStream and
     // friends size their output to fit).
     size_t budget() const { return budget_; }
+    // A ROP that can fill chained response buffers (R::packable) says that
+    // running it again would produce more output (rows after the cursor,
+    // bytes after the stream position).
+    void more_output() { more_output_ = true; }
+    bool has_more_output() const { return more_output_; }
+    // Set by the engine: this ROP may be repeated for a chained buffer.
+    bool repeatable = false;
 
 private:
     Session& session_;
     std::vector<uint32_t>& handles_;
     size_t budget_;
+    bool more_output_ = false;
 };
 
 // One ROP's entry in the dispatch table.
@@ -132,6 +149,7 @@ class Session : public RopProcessor {
 public:
     Session(SessionInfo info, const RopTable& table) : info_(std::move(info)), table_(table) {}
     Bytes process(ByteView request, size_t max_size) override;
+    std::optional<Bytes> next_chained(size_t max_size) override;
 
     const SessionInfo& info() const { return info_; }
     HandleTable& handles() { return handles_; }
@@ -143,6 +161,13 @@ private:
     SessionInfo info_;
     const RopTable& table_;
     HandleTable handles_;
+    // The last ROP of the previous buffer when it may be repeated to fill a
+    // chained response buffer: its request bytes and the handle table.
+    struct Chain {
+        Bytes rop;
+        std::vector<uint32_t> handles;
+    };
+    std::optional<Chain> chain_;
     std::unordered_map<std::string, std::shared_ptr<void>> slots_;
 };
 
@@ -185,7 +210,9 @@ void add_rop(RopTable& table, Fn h) {
             throw;
         } catch (...) {
             rv = detail::error_code_of_current_exception();
+            if (rv == mapi::ec::Backoff) throw StoreBusy{};
         }
+        if constexpr (requires { R::packable(rq); }) ctx.repeatable = rv == 0 && ctx.has_more_output() && R::packable(rq);
         if constexpr (!detail::has_response<R>()) {
             return false;
         } else {

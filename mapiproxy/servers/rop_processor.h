@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace mg::emsmdb {
@@ -38,6 +39,13 @@ public:
     // response does not fit). Never throws for client input: a malformed
     // buffer yields a DecodeError the RPC layer maps to ecRpcFormat.
     virtual Bytes process(ByteView request, size_t max_size) = 0;
+    // Extended buffer packing (MS-OXCRPC 3.1.4.2.1.2), asked for with the
+    // Chain flag: when the last ROP of the buffer just processed was
+    // RopQueryRows (EnablePackedBuffers) or RopReadStream and more output is
+    // waiting, runs it again and returns one more ROP response buffer (that
+    // ROP alone plus the handle table), at most `max_size` bytes; nullopt
+    // when there is nothing more to add.
+    virtual std::optional<Bytes> next_chained(size_t /*max_size*/) { return std::nullopt; }
 };
 
 using RopProcessorFactory = std::function<std::unique_ptr<RopProcessor>(const SessionInfo&)>;

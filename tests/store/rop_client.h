@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,17 @@ struct RopClient {
             FAIL((std::string("unexpected response to ") + R::kName + ": " + hex).c_str());
         }
         return rop::decode_response<R>(b);
+    }
+    // The next chained response buffer (MS-OXCRPC 3.1.4.2.1.2), which must
+    // hold one response of ROP R; nullopt when the engine has none.
+    template <class R>
+    std::optional<rop::Reply<R>> next_chained(size_t max) {
+        auto more = proc->next_chained(max);
+        if (!more) return std::nullopt;
+        ByteReader r(*more);
+        uint16_t size = r.u16();
+        CHECK(more->size() == size + 4 * handles.size());  // the ROP, then the handle table
+        return rop::decode_response<R>(Bytes(more->begin() + 2, more->begin() + size));
     }
     // RopGetPropertiesSpecific (Unicode strings) on the object in `slot`.
     mapi::PropList get_props(uint8_t slot, const std::vector<mapi::PropTag>& tags) {

@@ -11,6 +11,8 @@
 
 #include <CppUTest/TestHarness.h>
 
+#include <set>
+
 #include <algorithm>
 
 using namespace mg;
@@ -78,25 +80,32 @@ TEST_GROUP(RopEngine) {
     static bool has_id(const std::vector<PropTag>& tags, PropTag t) {
         return std::any_of(tags.begin(), tags.end(), [&](PropTag x) { return prop_id(x) == prop_id(t); });
     }
-    std::vector<std::string> subfolder_names(uint64_t fid) {
+    // Folder `fid` opened in slot 1, its hierarchy table (`flags`) in slot 2
+    // with columns `cols`; returns the table's row count.
+    uint32_t hierarchy_table(uint64_t fid, uint8_t flags, const std::vector<PropTag>& cols) {
         open(fid, 1);
         rop::GetTableRequest t;
         t.in_index = 1;
         t.out_index = 2;
+        t.table_flags = flags;
         auto tr = c.run<rop::RopGetHierarchyTable>(t);
         LONGS_EQUAL(0, tr.return_value);
-        std::vector<PropTag> cols = {PidTagDisplayName, PidTagFolderId};
         rop::RopSetColumns::Request sc;
         sc.in_index = 2;
         sc.tags = cols;
         LONGS_EQUAL(0, c.run<rop::RopSetColumns>(sc).return_value);
+        return tr.body.row_count;
+    }
+    std::vector<std::string> subfolder_names(uint64_t fid) {
+        std::vector<PropTag> cols = {PidTagDisplayName, PidTagFolderId};
+        uint32_t count = hierarchy_table(fid, 0, cols);
         rop::RopQueryRows::Request q;
         q.in_index = 2;
         q.forward_read = true;
         q.row_count = 200;
         auto qr = c.run<rop::RopQueryRows>(q);
         LONGS_EQUAL(0, qr.return_value);
-        LONGS_EQUAL(tr.body.row_count, qr.body.row_count);
+        LONGS_EQUAL(count, qr.body.row_count);
         LONGS_EQUAL(2 /* BOOKMARK_END */, qr.body.origin);
         std::vector<std::string> names;
         for (auto& row : decode_rows(qr.body.rows, qr.body.row_count, cols)) names.push_back(row[0].as_str());
@@ -260,16 +269,7 @@ TEST(RopEngine, TableSeekBookmarkAndPosition) {
 }
 
 TEST(RopEngine, QueryRowsHonoursTheBufferSize) {
-    open(logon_body.folder_ids[0], 1);
-    rop::GetTableRequest t;
-    t.in_index = 1;
-    t.out_index = 2;
-    t.table_flags = 0x04;
-    auto tr = c.run<rop::RopGetHierarchyTable>(t);
-    rop::RopSetColumns::Request sc;
-    sc.in_index = 2;
-    sc.tags = {PidTagDisplayName, PidTagFolderId};
-    c.run<rop::RopSetColumns>(sc);
+    uint32_t count = hierarchy_table(logon_body.folder_ids[0], 0x04, {PidTagDisplayName, PidTagFolderId});
     c.max_size = 200;  // a few rows at most
     rop::RopQueryRows::Request q;
     q.in_index = 2;
@@ -283,7 +283,47 @@ TEST(RopEngine, QueryRowsHonoursTheBufferSize) {
         total += r.body.row_count;
         if (r.body.origin == 2) break;
     }
-    LONGS_EQUAL(tr.body.row_count, total);
+    LONGS_EQUAL(count, total);
+}
+
+// MS-OXCRPC 3.1.4.2.1.2 / MS-OXCTABL 2.2.2.5.1: a final RopQueryRows with
+// EnablePackedBuffers is repeated into chained buffers while rows remain;
+// without the flag, or with NoAdvance, nothing is chained.
+TEST(RopEngine, PackedQueryRowsContinuesInChainedBuffers) {
+    std::vector<PropTag> cols = {PidTagDisplayName, PidTagFolderId};
+    uint32_t count = hierarchy_table(logon_body.folder_ids[0], 0x04 /* depth: the whole tree */, cols);
+    CHECK(count > 6);
+    c.max_size = 200;  // a few rows per buffer
+    rop::RopQueryRows::Request q;
+    q.in_index = 2;
+    q.forward_read = true;
+    q.row_count = 1000;
+    q.query_rows_flags = rop::RopQueryRows::kNoAdvance | rop::RopQueryRows::kEnablePackedBuffers;
+    auto first = c.run<rop::RopQueryRows>(q);
+    CHECK(first.body.row_count > 0 && first.body.row_count < count);
+    CHECK_FALSE(c.proc->next_chained(200));  // NoAdvance: repeating would give the same rows
+    q.query_rows_flags = 0;
+    c.run<rop::RopQueryRows>(q);
+    CHECK_FALSE(c.proc->next_chained(200));  // not asked for
+    // From the start again, packed: every row exactly once across the buffers.
+    rop::RopSeekRow::Request sk{};
+    sk.in_index = 2;
+    sk.origin = 0;
+    c.run<rop::RopSeekRow>(sk);
+    q.query_rows_flags = rop::RopQueryRows::kEnablePackedBuffers;
+    std::optional<rop::Reply<rop::RopQueryRows>> r = c.run<rop::RopQueryRows>(q);
+    uint32_t total = 0, buffers = 0;
+    std::set<int64_t> fids;
+    for (; r; r = c.next_chained<rop::RopQueryRows>(200)) {
+        LONGS_EQUAL(0, r->return_value);
+        CHECK(r->body.row_count > 0);
+        total += r->body.row_count;
+        for (auto& row : decode_rows(r->body.rows, r->body.row_count, cols)) fids.insert(row[1].as_i64());
+        CHECK(++buffers < 100);
+    }
+    LONGS_EQUAL(count, total);
+    LONGS_EQUAL(count, fids.size());
+    CHECK(buffers > 1);
 }
 
 TEST(RopEngine, UnsupportedAndUnknownRopsAnswerNotSupported) {

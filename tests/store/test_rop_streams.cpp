@@ -63,6 +63,16 @@ TEST_GROUP(RopStreams) {
     }
 
     uint64_t inbox() const { return logon_body.folder_ids[4]; }
+    // The Inbox opened in slot 1 and a new stream on its kBlob in `slot`,
+    // filled with `n` bytes of pattern() and sought back to the start.
+    Bytes filled_stream(uint8_t slot, size_t n) {
+        open_folder(inbox(), 1);
+        LONGS_EQUAL(0, open_stream(1, slot, kBlob, kCreate).return_value);
+        Bytes data = pattern(n);
+        write_all(slot, data, 30000);
+        seek(slot, 0, 0);
+        return data;
+    }
     uint64_t ipm_subtree() const { return logon_body.folder_ids[3]; }
 
     void open_folder(uint64_t fid, uint8_t out) {
@@ -202,12 +212,27 @@ TEST(RopStreams, OneMegabyteOfBinaryInPieces) {
     CHECK(back == data);
 }
 
+// MS-OXCRPC 3.1.4.2.1.2: a final RopReadStream is repeated into chained
+// buffers until the stream ends.
+TEST(RopStreams, PackedReadStreamContinuesInChainedBuffers) {
+    Bytes data = filled_stream(2, 100000);
+    std::optional<rop::Reply<rop::RopReadStream>> r = read(2, rop::RopReadStream::kUseMaximumByteCount, 0x80000000);
+    Bytes back;
+    int buffers = 0;
+    for (; r; r = c.next_chained<rop::RopReadStream>(0x8000)) {
+        LONGS_EQUAL(0, r->return_value);
+        back.insert(back.end(), r->body.data.begin(), r->body.data.end());
+        CHECK(++buffers < 20);
+    }
+    CHECK(buffers >= 4);
+    CHECK(back == data);
+    // At the end: nothing more to chain.
+    read(2, 100);
+    CHECK_FALSE(c.proc->next_chained(0x8000));
+}
+
 TEST(RopStreams, ReadStreamHonoursCountsAndTheResponseBuffer) {
-    open_folder(inbox(), 1);
-    LONGS_EQUAL(0, open_stream(1, 2, kBlob, kCreate).return_value);
-    Bytes data = pattern(100000);
-    write_all(2, data, 30000);
-    seek(2, 0, 0);
+    Bytes data = filled_stream(2, 100000);
     auto r = read(2, 10);
     LONGS_EQUAL(10, r.body.data.size());
     r = read(2, rop::RopReadStream::kUseMaximumByteCount, 7);

@@ -46,7 +46,16 @@ struct EchoProcessor : RopProcessor {
         if (inside) --*inside;
         if (request.size() == 4 && std::equal(request.begin(), request.end(), "BAD!"))
             throw DecodeError("bad ROP buffer");
+        // "MORE": a buffer whose last ROP has five more chained buffers to give.
+        chain_left = request.size() == 4 && std::equal(request.begin(), request.end(), "MORE") ? 5 : 0;
         return Bytes(request.begin(), request.begin() + std::min(request.size(), max_size));
+    }
+    int chain_left = 0;
+    std::optional<Bytes> next_chained(size_t max_size) override {
+        if (chain_left == 0) return std::nullopt;
+        --chain_left;
+        if (budgets) budgets->push_back(max_size);
+        return Bytes(std::min<size_t>(max_size, 20000), uint8_t(0xC0 + chain_left));
     }
 };
 
@@ -430,6 +439,37 @@ TEST(EmsmdbRpcExt2, PcbOutIsHonoured) {
     LONGS_EQUAL(0, rs.result);
     LONGS_EQUAL(50, f.budgets.back());
     LONGS_EQUAL(8 + 100 + 8 + 50, rs.rgbOut.size());
+}
+
+// MS-OXCRPC 3.1.4.2.1.2: with the Chain flag, more payloads follow the
+// first while the processor has more and pcbOut has room; Last on the final one.
+TEST(EmsmdbRpcExt2, ChainFlagPacksFurtherPayloadsWithinPcbOut) {
+    Fixture f;
+    auto a = f.connect(kDnA, kSidA);
+    const uint32_t none = ox::kRpcExt2NoCompression | ox::kRpcExt2NoXorMagic;
+    Bytes in = ox::build_ext_buffer(Bytes{'M', 'O', 'R', 'E'}, {false, false});
+    // Without Chain: one payload.
+    auto rs = f.rpc_ok(a.cxh, in, none);
+    LONGS_EQUAL(1, ox::parse_ext_chain(rs.rgbOut).size());
+    // With Chain and room: the first payload and all five more.
+    rs = f.rpc_ok(a.cxh, in, none | ox::kRpcExt2Chain, 0x40000);
+    auto out = ox::parse_ext_chain(rs.rgbOut);
+    LONGS_EQUAL(6, out.size());
+    for (size_t i = 0; i < out.size(); ++i) {
+        CHECK(out[i].data.size() <= ox::kMaxExtPayload);
+        LONGS_EQUAL(i + 1 == out.size() ? ox::kRhefLast : 0, out[i].header.flags);
+    }
+    LONGS_EQUAL(20000, out[1].data.size());
+    LONGS_EQUAL(0xC4, out[1].data[0]);
+    // With Chain and little room: as many as fit pcbOut, never less than 1 KiB each.
+    uint32_t cb = 8 + 4 + 8 + 20000 + 8 + 1500;
+    rs = f.rpc_ok(a.cxh, in, none | ox::kRpcExt2Chain, cb);
+    out = ox::parse_ext_chain(rs.rgbOut);
+    LONGS_EQUAL(3, out.size());
+    LONGS_EQUAL(1500, out[2].data.size());
+    CHECK(rs.rgbOut.size() <= cb);
+    rs = f.rpc_ok(a.cxh, in, none | ox::kRpcExt2Chain, 8 + 4 + 8 + 1000);
+    LONGS_EQUAL(1, ox::parse_ext_chain(rs.rgbOut).size());
 }
 
 TEST(EmsmdbRpcExt2, MalformedInputIsRpcFormatNeverACrash) {
