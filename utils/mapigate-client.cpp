@@ -457,6 +457,8 @@ int run_command(Context& ctx, const std::vector<std::string>& words) {
         return kExitOk;
     } catch (const MapiError& e) {
         printf("%s: 0x%08x\n", e.method(), e.code());
+        if (e.code() == mapi::ec::Backoff)
+            fprintf(stderr, "mapigate-client: the server is busy (its store is unavailable); try again later\n");
         if (e.code() == 0x80040110 && ctx.client)  // ecVersionMismatch: the server's minimum
             printf("best version: %s\n", version_string(ctx.client->session().best_version).c_str());
         fflush(stdout);

@@ -20,6 +20,7 @@ IPM = "/Top of Information Store"
 EC_NOT_FOUND = 0x8004010F
 EC_DUPLICATE_NAME = 0x80040604
 EC_ACCESS_DENIED = 0x80070005
+EC_SERVER_BUSY = 0x00000480
 PS_PUBLIC_STRINGS = "00020329-0000-0000-c000-000000000046"
 
 
@@ -248,6 +249,43 @@ class TwoUsers(unittest.TestCase):
         finally:
             demo("rmdir", fid)
 
+
+
+class StoreUnavailable(unittest.TestCase):
+    """MariaDB gone: the engine answers RopBackoff (ecServerBusy) instead of
+    an error that would make Outlook give up on the mailbox; when MariaDB is
+    back, everything is there."""
+
+    def tearDown(self):
+        mgtest.stackctl("start_mariadb")
+
+    def test_rop_backoff_while_mariadb_is_down_then_nothing_lost(self):
+        name = "Survives " + suffix()
+        r = demo("mkdir", IPM, name)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        fid = fields(r.stdout)["fid"]
+        try:
+            sh = demo_shell()  # a session opened before the outage
+            try:
+                ok, f, raw = sh.send("props " + fid)
+                self.assertTrue(ok, raw)
+                mgtest.stackctl("stop_mariadb")
+                r = demo("folders")
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertEqual(int(fields(r.stdout)["RopBackoff"], 16), EC_SERVER_BUSY)
+                self.assertIn("try again later", r.stderr)
+                ok, f, raw = sh.send("props " + fid)
+                self.assertFalse(ok, raw)
+                self.assertEqual(int(f["RopBackoff"], 16), EC_SERVER_BUSY)
+                mgtest.stackctl("start_mariadb")
+                # The open session and new ones work again, with the folder.
+                ok, f, raw = sh.send("props " + fid)
+                self.assertTrue(ok, raw)
+            finally:
+                sh.close()
+            self.assertIn(f"{IPM}/{name}", folder_lines(demo("folders").stdout))
+        finally:
+            demo("rmdir", fid)
 
 if __name__ == "__main__":
     sys.exit(mgtest.run(__name__))

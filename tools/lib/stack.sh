@@ -384,6 +384,7 @@ ENV
 }
 
 stack_stop_samba() { _stop samba; }
+stack_stop_mariadb() { _stop mariadb; }
 stack_wait_ready() { _wait_for samba 60 stack_ping; }
 stack_engine_pid() { _pid engine; }
 stack_kill_engine() {  # as a crash would: SIGKILL, no clean shutdown
