@@ -384,6 +384,46 @@ std::string format_set(std::vector<uint32_t> uids) {
     return out;
 }
 
+// ---- dates
+
+std::optional<int64_t> parse_internaldate(std::string_view s) {
+    static const char* kMonths[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    // d[d]-Mon-yyyy hh:mm:ss +zzzz
+    size_t dash1 = s.find('-');
+    if (dash1 == std::string_view::npos || dash1 == 0 || dash1 > 2 || s.size() != dash1 + 24) return std::nullopt;
+    auto num = [&](size_t at, size_t len) -> int {
+        int v = 0;
+        for (size_t i = at; i < at + len; ++i) {
+            if (!is_digit(s[i])) return -1;
+            v = v * 10 + (s[i] - '0');
+        }
+        return v;
+    };
+    int day = num(0, dash1);
+    std::string mon = upper(s.substr(dash1 + 1, 3));
+    int month = 0;
+    for (int i = 0; i < 12; ++i)
+        if (mon == kMonths[i]) month = i + 1;
+    size_t p = dash1 + 4;
+    if (s[p] != '-' || s[p + 5] != ' ' || s[p + 8] != ':' || s[p + 11] != ':' || s[p + 14] != ' ') return std::nullopt;
+    int year = num(p + 1, 4), hh = num(p + 6, 2), mm = num(p + 9, 2), ss = num(p + 12, 2);
+    char sign = s[p + 15];
+    int zh = num(p + 16, 2), zm = num(p + 18, 2);
+    if (day < 1 || day > 31 || !month || year < 1601 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 ||
+        (sign != '+' && sign != '-') || zh < 0 || zm < 0 || zm > 59)
+        return std::nullopt;
+    // Days from 1970-01-01 of a proleptic Gregorian date (civil calendar).
+    int y = year - (month <= 2);
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = int64_t(era) * 146097 + doe - 719468;
+    int64_t offset = (zh * 3600 + zm * 60) * (sign == '+' ? 1 : -1);
+    return days * 86400 + hh * 3600 + mm * 60 + ss - offset;
+}
+
 // ---- commands
 
 bool is_atom_char(unsigned char c) {

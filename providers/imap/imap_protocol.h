@@ -116,6 +116,10 @@ std::vector<uint32_t> expand_set(const std::vector<UidRange>& ranges, size_t max
 // Compact text form of a sorted or unsorted list of numbers: "1:3,5".
 std::string format_set(std::vector<uint32_t> uids);
 
+// RFC 3501 date-time ("17-Jul-1996 02:44:25 -0700", day may be
+// space-padded) -> Unix seconds; nullopt when malformed.
+std::optional<int64_t> parse_internaldate(std::string_view s);
+
 // ---- commands
 
 // A command's bytes, split where the client must wait for a continuation

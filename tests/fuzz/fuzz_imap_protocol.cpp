@@ -19,7 +19,10 @@ namespace {
 
 void interpret(const Response& r) {
     try {
-        if (r.name == "FETCH") Client::parse_fetch(r);
+        if (r.name == "FETCH") {
+            FetchItem f = Client::parse_fetch(r);
+            if (f.internaldate) parse_internaldate(*f.internaldate);
+        }
         else if (r.name == "LIST" || r.name == "LSUB") {
             MailboxInfo m = Client::parse_list(r);
             try {

@@ -286,3 +286,14 @@ TEST(ImapCommand, Sets) {
     STRCMP_EQUAL("AGZvbwBiYXI=", base64_encode(std::string("\0foo\0bar", 8)).c_str());
     STRCMP_EQUAL("YQ==", base64_encode("a").c_str());
 }
+
+TEST(ImapCommand, InternalDate) {
+    // RFC 3501 example date; 1996-07-17 09:44:25 UTC.
+    CHECK_EQUAL(837596665, *parse_internaldate("17-Jul-1996 02:44:25 -0700"));
+    CHECK_EQUAL(1704067200, *parse_internaldate(" 1-Jan-2024 00:00:00 +0000"));
+    CHECK_EQUAL(1709164800, *parse_internaldate("29-Feb-2024 01:00:00 +0100"));
+    CHECK(!parse_internaldate("17-Foo-1996 02:44:25 -0700"));
+    CHECK(!parse_internaldate("17-Jul-1996 25:44:25 -0700"));
+    CHECK(!parse_internaldate("17-Jul-1996"));
+    CHECK(!parse_internaldate(""));
+}
