@@ -278,6 +278,7 @@ plugin {
 DOVE
   mkdir -p "$d/state"
 }
+stack_stop_dovecot() { _stop dovecot; }
 stack_start_dovecot() {
   stack_config_dovecot
   _alive dovecot || _start dovecot "$MG_LOGS/dovecot.stdout" dovecot -F -c "$MG_DIR/dovecot/conf/dovecot.conf"
