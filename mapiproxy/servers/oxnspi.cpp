@@ -555,19 +555,36 @@ std::optional<PropValue> obj_prop(const Ctx& cx, const Obj& o, PropTag tag, std:
     return std::nullopt;
 }
 
+// 8-bit strings in a client's code page. Code page 0 (what some clients
+// leave in STAT) and code pages iconv does not know read as Windows-1252.
+std::string to_codepage(const std::string& utf8, uint32_t cp) {
+    try {
+        return utf8_to_string8(utf8, cp == 0 ? 1252 : cp, true);
+    } catch (const std::exception&) {
+        return utf8_to_string8(utf8, 1252, true);
+    }
+}
+std::string from_codepage(const std::string& bytes, uint32_t cp) {
+    try {
+        return string8_to_utf8(bytes, cp == 0 ? 1252 : cp);
+    } catch (const std::exception&) {
+        return string8_to_utf8(bytes, 1252);
+    }
+}
+
 // The wire form of a value: PT_STRING8 in the session's code page (or, for
 // CP_WINUNICODE, PT_UNICODE as 3.1.4.1.7 requires).
 PropValue to_wire(const Ctx& cx, PropValue v) {
     uint16_t t = prop_type(v.tag);
     if (t == PT_STRING8) {
         if (cx.codepage == CP_WINUNICODE) return PropValue::str(change_type(v.tag, PT_UNICODE), v.as_str());
-        v.value = utf8_to_string8(v.as_str(), cx.codepage, true);
+        v.value = to_codepage(v.as_str(), cx.codepage);
     } else if (t == PT_MV_STRING8) {
         if (cx.codepage == CP_WINUNICODE) {
             v.tag = change_type(v.tag, PT_MV_UNICODE);
             return v;
         }
-        for (auto& s : std::get<std::vector<std::string>>(v.value)) s = utf8_to_string8(s, cx.codepage, true);
+        for (auto& s : std::get<std::vector<std::string>>(v.value)) s = to_codepage(s, cx.codepage);
     }
     return v;
 }
@@ -661,7 +678,7 @@ bool matches(const Ctx& cx, const Restriction& r, const Entry& e, int depth = 0)
     case Restriction::Content:
         if (prop_id(r.tag) == prop_id(PR_ANR) && r.value && std::holds_alternative<std::string>(r.value->value)) {
             std::string text = r.value->as_str();
-            if (prop_type(r.value->tag) == PT_STRING8) text = string8_to_utf8(text, cx.codepage);
+            if (prop_type(r.value->tag) == PT_STRING8) text = from_codepage(text, cx.codepage);
             return anr_match(e, text);
         }
         break;
@@ -673,7 +690,7 @@ bool matches(const Ctx& cx, const Restriction& r, const Entry& e, int depth = 0)
     const Restriction* use = &r;
     if (r.value && prop_type(r.value->tag) == PT_STRING8) {
         copy = r;
-        copy.value->value = string8_to_utf8(r.value->as_str(), cx.codepage);
+        copy.value->value = from_codepage(r.value->as_str(), cx.codepage);
         use = &copy;
     }
     PropGetter get = [&](PropTag t) -> std::optional<PropValue> {
@@ -940,7 +957,7 @@ ipc::Reply NspiServer::Impl::seek_entries(const ipc::Call& c) {
     auto s = book.current();
     Ctx cx = ctx(*s, rq.stat);
     std::string target = rq.target.as_str();
-    if (prop_type(rq.target.tag) == PT_STRING8) target = string8_to_utf8(target, cx.codepage);
+    if (prop_type(rq.target.tag) == PT_STRING8) target = from_codepage(target, cx.codepage);
     std::string key = fold_text(target);
     std::vector<uint32_t> rows;
     if (rq.eTable) {
@@ -1319,7 +1336,7 @@ ipc::Reply NspiServer::Impl::resolve_names(const ipc::Call& c) {
     bool errors = false;
     for (const auto& str : rq.strings) {
         std::string text = str ? *str : std::string();
-        if (!Req::kWide) text = string8_to_utf8(text, cx.codepage);
+        if (!Req::kWide) text = from_codepage(text, cx.codepage);
         uint32_t found = MID_UNRESOLVED;
         int n = 0;
         for (uint32_t i : ct->rows) {
