@@ -213,6 +213,10 @@ struct Entry {
     Guid guid;
     std::string ldn;       // legacyExchangeDN, or "/guid=<hex>" when the object has none
     std::string sort_key;  // folded display name
+    // Folded ANR keys (3.1.4.7), computed once per snapshot: prefix keys
+    // (given name, surname, office, account, alias, addresses) and the keys
+    // an exact ("=text") match compares with (account, alias, addresses, legacy DN).
+    std::vector<std::string> anr_keys, exact_keys;
     uint32_t display_type() const {
         return kind == Kind::Group ? DT_DISTLIST : kind == Kind::Contact ? DT_REMOTE_MAILUSER : DT_MAILUSER;
     }
@@ -310,6 +314,16 @@ private:
             if (e.ldn.empty()) e.ldn = "/guid=" + hex_upper(ByteView(e.guid.b.data(), 16));
             e.d = std::move(d);
             e.sort_key = fold_text(e.display_name());
+            for (DirAttr a : {A_sAMAccountName, A_mailNickname, A_mail})
+                if (!e.d.first(a).empty()) e.exact_keys.push_back(fold_text(e.d.first(a)));
+            for (const auto& p : e.d.attrs[A_proxyAddresses]) {
+                size_t colon = p.find(':');
+                e.exact_keys.push_back(fold_text(colon == std::string::npos ? p : p.substr(colon + 1)));
+            }
+            e.anr_keys = e.exact_keys;
+            for (DirAttr a : {A_givenName, A_sn, A_physicalDeliveryOfficeName})
+                if (!e.d.first(a).empty()) e.anr_keys.push_back(fold_text(e.d.first(a)));
+            e.exact_keys.push_back(fold_text(e.ldn));
             std::string key(e.guid.b.begin(), e.guid.b.end());
             auto [it, fresh] = mids_.try_emplace(key, next_mid_);
             if (fresh) ++next_mid_;
@@ -635,33 +649,27 @@ std::vector<PropTag> props_of(const Ctx& cx, const Obj& o, bool unicode) {
 // account, alias, office, or of an address (mail, proxy addresses without
 // their "smtp:" prefix, legacy DN). A leading '=' asks for an exact match of
 // the account, alias or an address.
+// `q` folded; `exact` for the "=text" form.
+bool anr_match_folded(const Entry& e, const std::string& q, bool exact) {
+    if (q.empty()) return false;
+    if (exact) return std::find(e.exact_keys.begin(), e.exact_keys.end(), q) != e.exact_keys.end();
+    const std::string& dn = e.sort_key;
+    for (size_t pos = 0; pos < dn.size();) {
+        if (dn.compare(pos, q.size(), q) == 0) return true;
+        size_t sp = dn.find(' ', pos);
+        if (sp == std::string::npos) break;
+        pos = sp + 1;
+    }
+    for (const auto& k : e.anr_keys)
+        if (k.compare(0, q.size(), q) == 0) return true;
+    return false;
+}
+
 bool anr_match(const Entry& e, const std::string& text) {
     if (text.empty()) return false;
     bool exact = text[0] == '=';
     std::string q = fold_text(exact ? text.substr(1) : text);
-    if (q.empty()) return false;
-    auto prefix = [&](const std::string& v) {
-        std::string f = fold_text(v);
-        return exact ? f == q : f.compare(0, q.size(), q) == 0;
-    };
-    if (!exact) {
-        const std::string& dn = e.sort_key;
-        for (size_t pos = 0; pos < dn.size(); ) {
-            if (dn.compare(pos, q.size(), q) == 0) return true;
-            size_t sp = dn.find(' ', pos);
-            if (sp == std::string::npos) break;
-            pos = sp + 1;
-        }
-        for (DirAttr a : {A_givenName, A_sn, A_physicalDeliveryOfficeName})
-            if (prefix(e.d.first(a))) return true;
-    }
-    for (DirAttr a : {A_sAMAccountName, A_mailNickname, A_mail})
-        if (prefix(e.d.first(a))) return true;
-    for (const auto& p : e.d.attrs[A_proxyAddresses]) {
-        size_t colon = p.find(':');
-        if (prefix(colon == std::string::npos ? p : p.substr(colon + 1))) return true;
-    }
-    return exact && fold_text(e.ldn) == q;
+    return anr_match_folded(e, q, exact);
 }
 
 bool matches(const Ctx& cx, const Restriction& r, const Entry& e, int depth = 0) {
@@ -1339,8 +1347,10 @@ ipc::Reply NspiServer::Impl::resolve_names(const ipc::Call& c) {
         if (!Req::kWide) text = from_codepage(text, cx.codepage);
         uint32_t found = MID_UNRESOLVED;
         int n = 0;
+        bool exact = !text.empty() && text[0] == '=';
+        std::string q = fold_text(exact ? text.substr(1) : text);
         for (uint32_t i : ct->rows) {
-            if (anr_match(s->entries[i], text)) {
+            if (anr_match_folded(s->entries[i], q, exact)) {
                 found = s->entries[i].mid;
                 if (++n > 1) break;
             }

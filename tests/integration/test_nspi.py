@@ -255,8 +255,8 @@ class AddressBook(unittest.TestCase):
         stat = nspi.STAT()
         stat["CodePage"] = 1252
         names, total, pages = [], None, 0
-        while pages < 1000:
-            r = nspi.hNspiQueryRows(self.dce, self.h, pStat=stat, Count=2,
+        while pages < 10000:
+            r = nspi.hNspiQueryRows(self.dce, self.h, pStat=stat, Count=50,
                                     pPropTags=[PR_DISPLAY_NAME_W, PR_DISPLAY_TYPE])
             pages += 1
             names += [row[PR_DISPLAY_NAME_W] for row in nspi.simplifyPropertyRowSet(r["ppRows"])]
