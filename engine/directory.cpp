@@ -102,6 +102,8 @@ void LdapDirectory::disconnect_locked() {
     if (ld_) ldap_unbind_ext_s(ld_, nullptr, nullptr);
     ld_ = nullptr;
     base_dn_.clear();
+    config_dn_.clear();
+    dns_host_name_.clear();
 }
 
 void LdapDirectory::connect_locked() {
@@ -119,7 +121,7 @@ void LdapDirectory::connect_locked() {
 
     // The domain partition, from the root DSE. No bind: on Samba's
     // privileged ldapi socket the connection already has system access.
-    const char* attrs[] = {"defaultNamingContext", nullptr};
+    const char* attrs[] = {"defaultNamingContext", "configurationNamingContext", "dnsHostName", nullptr};
     LDAPMessage* res = nullptr;
     rc = ldap_search_ext_s(ld_, "", LDAP_SCOPE_BASE, "(objectClass=*)", const_cast<char**>(attrs), 0, nullptr,
                            nullptr, &tv, 1, &res);
@@ -132,6 +134,8 @@ void LdapDirectory::connect_locked() {
         throw DirectoryError(opt_.uri + ": " + why);
     }
     base_dn_ = base;
+    config_dn_ = first_value(ld_, e, "configurationNamingContext");
+    dns_host_name_ = first_value(ld_, e, "dnsHostName");
     LOG_INFO("directory: connected to %s (base %s)", opt_.uri.c_str(), base_dn_.c_str());
 }
 
@@ -183,6 +187,176 @@ std::optional<DirectoryUser> LdapDirectory::find_by_sid(const std::string& sid) 
     bool mailbox = user && !user->legacy_dn.empty();
     cache_[sid] = Entry{user, now + (mailbox ? opt_.positive_ttl : opt_.negative_ttl)};
     return user;
+}
+
+// ------------------------------------------------------------------ address book
+
+std::string ldap_filter_escape(const std::string& v) {
+    std::string out;
+    for (unsigned char ch : v) {
+        if (ch == '*' || ch == '(' || ch == ')' || ch == '\\' || ch == 0) {
+            char buf[4];
+            snprintf(buf, sizeof buf, "\\%02x", ch);
+            out += buf;
+        } else {
+            out.push_back(char(ch));
+        }
+    }
+    return out;
+}
+
+// MS-OXNSPI data: Exchange-enabled (mailNickname) users with a mailbox,
+// contacts and groups; not hidden (msExchHideFromAddressLists), not disabled
+// (userAccountControl ACCOUNTDISABLE, or a disabled mailbox).
+const char* const LdapDirectory::kAddressBookFilter =
+    "(&(mailNickname=*)(!(msExchHideFromAddressLists=TRUE))"
+    "(!(userAccountControl:1.2.840.113556.1.4.803:=2))(!(msExchUserAccountControl=2))"
+    "(|(&(objectCategory=person)(objectClass=user)(|(homeMDB=*)(msExchHomeServerName=*)))"
+    "(&(objectCategory=person)(objectClass=contact))(objectCategory=group)))";
+
+template <class F>
+auto LdapDirectory::with_ldap(F&& fn) -> decltype(fn()) {
+    std::lock_guard<std::mutex> lk(mu_);
+    try {
+        connect_locked();
+        return fn();
+    } catch (const DirectoryError&) {
+        disconnect_locked();
+        connect_locked();
+        return fn();
+    }
+}
+
+namespace {
+
+void check_rc(LDAP* ld, int rc, const std::string& what) {
+    (void)ld;
+    if (rc != LDAP_SUCCESS) throw DirectoryError(what + ": " + ldap_err2string(rc));
+}
+
+std::vector<std::string> all_values(LDAP* ld, LDAPMessage* e, const char* attr) {
+    std::vector<std::string> out;
+    std::unique_ptr<berval*, ValuesFree> vals(ldap_get_values_len(ld, e, attr));
+    if (!vals) return out;
+    for (berval** v = vals.get(); *v; ++v) out.emplace_back((*v)->bv_val, (*v)->bv_len);
+    return out;
+}
+
+}  // namespace
+
+std::vector<nspi::DirEntry> LdapDirectory::list_entries() {
+    return with_ldap([&] {
+        std::vector<nspi::DirEntry> out;
+        std::vector<const char*> attrs;
+        for (int a = 0; a < nspi::kDirAttrCount; ++a) attrs.push_back(nspi::dir_attr_name(nspi::DirAttr(a)));
+        attrs.push_back(nullptr);
+        timeval tv{static_cast<time_t>(opt_.timeout.count()), 0};
+        // Simple paged results (RFC 2696): Samba caps a page at MaxPageSize (1000).
+        berval* cookie = nullptr;
+        do {
+            LDAPControl* page = nullptr;
+            int rc = ldap_create_page_control(ld_, 1000, cookie, 0, &page);
+            if (cookie) ber_bvfree(cookie);
+            cookie = nullptr;
+            check_rc(ld_, rc, "page control");
+            LDAPControl* sctrls[] = {page, nullptr};
+            LDAPMessage* res = nullptr;
+            rc = ldap_search_ext_s(ld_, base_dn_.c_str(), LDAP_SCOPE_SUBTREE, kAddressBookFilter,
+                                   const_cast<char**>(attrs.data()), 0, sctrls, nullptr, &tv, 0, &res);
+            ldap_control_free(page);
+            MessagePtr holder(res);
+            check_rc(ld_, rc, opt_.uri + ": address book search");
+            for (LDAPMessage* e = ldap_first_entry(ld_, res); e; e = ldap_next_entry(ld_, e)) {
+                nspi::DirEntry d;
+                char* dn = ldap_get_dn(ld_, e);
+                if (dn) {
+                    d.dn = dn;
+                    ldap_memfree(dn);
+                }
+                for (int a = 0; a < nspi::kDirAttrCount; ++a)
+                    d.attrs[size_t(a)] = all_values(ld_, e, nspi::dir_attr_name(nspi::DirAttr(a)));
+                out.push_back(std::move(d));
+            }
+            LDAPControl** rctrls = nullptr;
+            int err = 0;
+            rc = ldap_parse_result(ld_, res, &err, nullptr, nullptr, nullptr, &rctrls, 0);
+            if (rc == LDAP_SUCCESS && rctrls) {
+                LDAPControl* pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, nullptr);
+                ber_int_t count = 0;
+                berval c{0, nullptr};
+                if (pr && ldap_parse_pageresponse_control(ld_, pr, &count, &c) == LDAP_SUCCESS && c.bv_len > 0)
+                    cookie = ber_bvdup(&c);
+                if (c.bv_val) ber_memfree(c.bv_val);
+            }
+            if (rctrls) ldap_controls_free(rctrls);
+        } while (cookie);
+        return out;
+    });
+}
+
+nspi::LargeAttrs LdapDirectory::large_attributes(const std::string& dn) {
+    return with_ldap([&] {
+        nspi::LargeAttrs l;
+        const char* attrs[] = {"thumbnailPhoto", "userCertificate", "userSMIMECertificate", nullptr};
+        timeval tv{static_cast<time_t>(opt_.timeout.count()), 0};
+        LDAPMessage* res = nullptr;
+        int rc = ldap_search_ext_s(ld_, dn.c_str(), LDAP_SCOPE_BASE, "(objectClass=*)", const_cast<char**>(attrs), 0,
+                                   nullptr, nullptr, &tv, 1, &res);
+        MessagePtr holder(res);
+        if (rc == LDAP_NO_SUCH_OBJECT) return l;
+        check_rc(ld_, rc, opt_.uri + ": " + dn);
+        if (LDAPMessage* e = ldap_first_entry(ld_, res)) {
+            for (auto& v : all_values(ld_, e, "thumbnailPhoto")) l.photo.emplace_back(v.begin(), v.end());
+            for (const char* a : {"userCertificate", "userSMIMECertificate"})
+                for (auto& v : all_values(ld_, e, a)) l.certs.emplace_back(v.begin(), v.end());
+        }
+        return l;
+    });
+}
+
+std::string LdapDirectory::server_fqdn() {
+    return with_ldap([&] { return dns_host_name_; });
+}
+
+std::string LdapDirectory::fqdn_of_server(const std::string& legacy_dn) {
+    return with_ldap([&]() -> std::string {
+        if (config_dn_.empty() || legacy_dn.empty()) return {};
+        std::string filter = "(&(objectClass=msExchExchangeServer)(legacyExchangeDN=" +
+                             ldap_filter_escape(legacy_dn) + "))";
+        const char* attrs[] = {"networkAddress", nullptr};
+        timeval tv{static_cast<time_t>(opt_.timeout.count()), 0};
+        LDAPMessage* res = nullptr;
+        int rc = ldap_search_ext_s(ld_, config_dn_.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
+                                   const_cast<char**>(attrs), 0, nullptr, nullptr, &tv, 2, &res);
+        MessagePtr holder(res);
+        check_rc(ld_, rc, opt_.uri + ": server search");
+        LDAPMessage* e = ldap_first_entry(ld_, res);
+        if (!e) return {};
+        for (const auto& a : all_values(ld_, e, "networkAddress"))
+            if (a.rfind("ncacn_ip_tcp:", 0) == 0) return a.substr(13);
+        return dns_host_name_;  // the server object exists but names no TCP address: this DC
+    });
+}
+
+void LdapDirectory::replace_binary(const std::string& dn, const char* attr, const std::vector<Bytes>& values) {
+    with_ldap([&] {
+        std::vector<berval> bvs(values.size());
+        std::vector<berval*> ptrs;
+        for (size_t i = 0; i < values.size(); ++i) {
+            bvs[i].bv_len = ber_len_t(values[i].size());
+            bvs[i].bv_val = reinterpret_cast<char*>(const_cast<uint8_t*>(values[i].data()));
+            ptrs.push_back(&bvs[i]);
+        }
+        ptrs.push_back(nullptr);
+        LDAPMod mod{};
+        mod.mod_op = LDAP_MOD_REPLACE | LDAP_MOD_BVALUES;
+        mod.mod_type = const_cast<char*>(attr);
+        mod.mod_bvalues = ptrs.data();
+        LDAPMod* mods[] = {&mod, nullptr};
+        int rc = ldap_modify_ext_s(ld_, dn.c_str(), mods, nullptr, nullptr);
+        if (rc == LDAP_NO_SUCH_ATTRIBUTE && values.empty()) return;
+        check_rc(ld_, rc, opt_.uri + ": modify " + dn);
+    });
 }
 
 }  // namespace mg

@@ -10,6 +10,7 @@
 
 #include "common/config.h"
 #include "mapiproxy/servers/emsmdb.h"
+#include "mapiproxy/servers/oxnspi.h"
 
 #include <chrono>
 #include <map>
@@ -21,7 +22,9 @@ typedef struct ldap LDAP;
 
 namespace mg {
 
-class LdapDirectory : public emsmdb::UserDirectory {
+// Also the address book's source (nspi::AddressDirectory): LDAP rather than
+// ldb, see docs/ARCHITECTURE.md "Directory access".
+class LdapDirectory : public emsmdb::UserDirectory, public nspi::AddressDirectory {
 public:
     struct Options {
         std::string uri;
@@ -43,7 +46,20 @@ public:
 
     std::optional<emsmdb::DirectoryUser> find_by_sid(const std::string& sid) override;
 
+    // nspi::AddressDirectory
+    std::vector<nspi::DirEntry> list_entries() override;
+    nspi::LargeAttrs large_attributes(const std::string& dn) override;
+    std::string server_fqdn() override;
+    std::string fqdn_of_server(const std::string& legacy_dn) override;
+    void replace_binary(const std::string& dn, const char* attr, const std::vector<Bytes>& values) override;
+
+    // The LDAP filter of the entries the address book lists.
+    static const char* const kAddressBookFilter;
+
 private:
+    // Runs `fn` with a connected handle; on a failure reconnects once.
+    template <class F> auto with_ldap(F&& fn) -> decltype(fn());
+
     void connect_locked();
     void disconnect_locked();
     std::optional<emsmdb::DirectoryUser> search_locked(const std::string& sid);
@@ -57,6 +73,8 @@ private:
     std::mutex mu_;  // guards ld_, base_dn_ and cache_
     LDAP* ld_ = nullptr;
     std::string base_dn_;
+    std::string config_dn_;
+    std::string dns_host_name_;
     std::map<std::string, Entry> cache_;
 };
 
@@ -65,5 +83,7 @@ private:
 std::string sid_filter_value(const std::string& sid);
 // RFC 4516 percent-encoding of a unix socket path for an ldapi:// URI.
 std::string ldapi_uri_for(const std::string& socket_path);
+// RFC 4515 escaping of an assertion value.
+std::string ldap_filter_escape(const std::string& v);
 
 }  // namespace mg

@@ -7,6 +7,7 @@
 #include "engine/ipc_server.h"
 #include "mapiproxy/servers/dispatcher.h"
 #include "mapiproxy/servers/emsmdb.h"
+#include "mapiproxy/servers/oxnspi.h"
 #if __has_include("mapiproxy/servers/rop_handlers.h")
 #include "mapiproxy/servers/rop_handlers.h"
 #define MG_HAVE_ROP_HANDLERS 1
@@ -161,11 +162,19 @@ int main(int argc, char** argv) {
         return std::unique_ptr<mg::emsmdb::RopProcessor>(std::make_unique<mg::emsmdb::Session>(info, no_rops));
     };
 #endif
-    auto emsmdb = std::make_shared<mg::emsmdb::EmsmdbServer>(std::make_shared<mg::LdapDirectory>(dir_opts),
-                                                             std::move(rop_factory), emsmdb_opts);
+    auto directory = std::make_shared<mg::LdapDirectory>(dir_opts);
+    auto emsmdb = std::make_shared<mg::emsmdb::EmsmdbServer>(directory, std::move(rop_factory), emsmdb_opts);
+    // The address book (NSPI) and its referral service (RFR) over the same
+    // directory. smb.conf `mapiproxy:nspi_server` names the server RFR
+    // refers clients to (default: this DC's dnsHostName).
+    mg::nspi::Options nspi_opts;
+    nspi_opts.server_guid = mg::mapi::Guid::random();
+    nspi_opts.rfr_server = smbconf.global("mapiproxy:nspi_server").value_or("");
     mg::Dispatcher dispatcher;
     dispatcher.set_server(mg::ipc::Iface::Emsmdb, emsmdb);
     dispatcher.set_server(mg::ipc::Iface::AsyncEmsmdb, std::make_shared<mg::emsmdb::AsyncEmsmdbServer>(emsmdb->table()));
+    dispatcher.set_server(mg::ipc::Iface::Nsp, std::make_shared<mg::nspi::NspiServer>(directory, directory, nspi_opts));
+    dispatcher.set_server(mg::ipc::Iface::DsRfr, std::make_shared<mg::nspi::RfrServer>(directory, nspi_opts.rfr_server));
 
     mg::IpcServer server(cfg.engine_socket, dispatcher);
     try {

@@ -68,6 +68,15 @@ uint32_t Pull::count(uint32_t max, const char* name, const char* kind) {
     return n;
 }
 
+void Pull::variance(uint32_t& actual, uint32_t max_count, const char* name) {
+    uint32_t off;
+    u32(off, name);
+    u32(actual, name);
+    if (off != 0) fail(name, "nonzero variance offset " + std::to_string(off));
+    if (actual > max_count)
+        fail(name, "actual_count " + std::to_string(actual) + " exceeds max_count " + std::to_string(max_count));
+}
+
 void Pull::conformant_bytes(Bytes& b, uint32_t max_count, const char* name) {
     uint32_t n = count(max_count, name, "conformance");
     need(n, name);

@@ -25,6 +25,7 @@
 
 #include "common/bytes.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -59,6 +60,7 @@ enum class FullPtr { Null, First, Repeat };
 class Pull {
 public:
     // `what` names the message in error texts ("EcDoConnectEx request").
+    static constexpr bool kDecoding = true;
     explicit Pull(ByteView stub, const char* what = "NDR stub") : r_(stub), what_(what) {}
     Pull(Bytes&&, const char* = nullptr) = delete;  // would view a dead temporary
 
@@ -87,6 +89,45 @@ public:
     // [ptr]: like unique, but a referent id seen before aliases the earlier
     // pointee and is not followed by a second copy ([C706] 14.3.11.3).
     FullPtr full_ptr(uint32_t& id, const char* name);
+    // An embedded [unique] pointer's referent id alone ([C706] 14.3.12.3):
+    // the pointee is deferred (marshalled after the enclosing construct's
+    // scalars by the caller). Leaves v empty for NULL, engaged otherwise.
+    template <class T>
+    void pointer(std::optional<T>& v, const char* name) {
+        if (referent_id(name) == 0) v.reset();
+        else if (!v) v.emplace();
+    }
+
+    // A conformance (max_count) bounded by `max`, and the variance (offset 0,
+    // actual_count <= max_count) of a conformant varying array.
+    void conformance(uint32_t& n, uint32_t max, const char* name) { n = count(max, name, "conformance"); }
+    void variance(uint32_t& actual, uint32_t max_count, const char* name);
+    // Before allocating n elements that take at least `min_each` bytes each
+    // on the wire: fails unless the stub still holds that many bytes.
+    void need_elements(uint32_t n, size_t min_each, const char* name) const { need(size_t(n) * min_each, name); }
+    // The count of an embedded [size_is] pointer is read with the scalars of
+    // its struct, the array itself (its conformance, then its elements) with
+    // the buffers, possibly much later. The scalars part records the count
+    // under the address of the (still empty) container; the buffers part
+    // takes it back and allocates only when the elements are about to be
+    // read, so allocations stay bounded by the bytes actually consumed.
+    // A non-NULL pointer with a count of 0 is recorded too: its conformance
+    // still travels.
+    void defer_count(const void* container, uint32_t n) { pending_[container] = n; }
+    bool take_count(const void* container, uint32_t& n) {
+        auto it = pending_.find(container);
+        if (it == pending_.end()) return false;
+        n = it->second;
+        pending_.erase(it);
+        return true;
+    }
+    // Fixed-size byte array (e.g. a GUID / FlatUID_r).
+    template <size_t N>
+    void byte_array(std::array<uint8_t, N>& a, const char* name) {
+        need(N, name);
+        ByteView v = r_.view(N);
+        std::copy(v.begin(), v.end(), a.begin());
+    }
 
     // [string] char* / wchar_t*: conformant varying string ([C706] 14.3.4.2).
     // max_chars bounds the conformance (terminator included).
@@ -125,11 +166,13 @@ private:
     ByteReader r_;
     const char* what_;
     std::unordered_set<uint32_t> full_ids_;
+    std::unordered_map<const void*, uint32_t> pending_;
 };
 
 // ---------------------------------------------------------------- encoding
 class Push {
 public:
+    static constexpr bool kDecoding = false;
     explicit Push(const char* what = "NDR stub") : what_(what) {}
 
     void align(size_t n, const char* name);
@@ -154,6 +197,17 @@ public:
     // Writes the referent id for `target` (nullptr for NULL). Returns First
     // when the pointee must follow, Repeat when it was already marshalled.
     FullPtr full_ptr(const void* target, const char* name);
+    template <class T>
+    void pointer(const std::optional<T>& v, const char* name) { u32(v ? next_referent() : 0, name); }
+    void conformance(uint32_t n, uint32_t max, const char* name) {
+        if (n > max) fail(name, "count " + std::to_string(n) + " exceeds maximum " + std::to_string(max));
+        u32(n, name);
+    }
+    void variance(uint32_t actual, uint32_t /*max_count*/, const char* name) { u32(0, name); u32(actual, name); }
+    void need_elements(uint32_t, size_t, const char*) const {}
+
+    template <size_t N>
+    void byte_array(const std::array<uint8_t, N>& a, const char*) { w_.raw(ByteView(a.data(), N)); }
 
     void string(const std::string& s, uint32_t max_chars, const char* name);
     void wstring(const std::u16string& s, uint32_t max_chars, const char* name);
