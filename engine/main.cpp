@@ -146,6 +146,9 @@ int main(int argc, char** argv) {
     std::shared_ptr<mg::emsmdb::StoreBackend> store;
     if (cfg.openchangedb) {
         store = std::make_shared<mg::emsmdb::StoreBackend>(*cfg.openchangedb);
+        store->server_name = cfg.netbios_name;
+        std::transform(store->server_name.begin(), store->server_name.end(), store->server_name.begin(),
+                       [](unsigned char c) { return char(std::toupper(c)); });
         try {
             store->migrate();
         } catch (const std::exception& e) {

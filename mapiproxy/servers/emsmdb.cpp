@@ -83,17 +83,6 @@ bool iequals(const std::string& a, const std::string& b) {
            });
 }
 
-// szDNPrefix (3.1.4.1): "a DN prefix that is used to build message
-// recipients". Recipients of the organization live in the user's own
-// recipient container, so the prefix is the user's legacyExchangeDN without
-// its last "/cn=" component ("/o=Org/ou=Group/cn=Recipients").
-std::string recipient_prefix(const std::string& legacy_dn) {
-    std::string lower(legacy_dn);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
-    size_t pos = lower.rfind("/cn=");
-    return pos == std::string::npos || pos == 0 ? std::string() : legacy_dn.substr(0, pos);
-}
-
 // The [string] unsigned char* outputs are in the session's code page
 // (ulCpid, 3.1.4.1); the directory gives UTF-8.
 std::string to_codepage(const std::string& utf8, uint32_t cpid) {
@@ -614,6 +603,24 @@ ipc::Reply AsyncEmsmdbServer::call(const ipc::Call& c) {
     rs.ulFlagsOut = w.flags_out;
     rs.result = w.result;
     return ok(rs.encode());
+}
+
+// A legacy DN without its last "/cn=" component ("" when it has none).
+static std::string parent_dn(const std::string& dn) {
+    std::string lower(dn);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+    size_t pos = lower.rfind("/cn=");
+    return pos == std::string::npos || pos == 0 ? std::string() : dn.substr(0, pos);
+}
+
+// szDNPrefix (3.1.4.1): "a DN prefix that is used to build message
+// recipients". Recipients of the organization live in the user's own
+// recipient container, so the prefix is the user's legacyExchangeDN without
+// its last "/cn=" component ("/o=Org/ou=Group/cn=Recipients").
+std::string recipient_prefix(const std::string& legacy_dn) { return parent_dn(legacy_dn); }
+
+std::string server_legacy_dn(const std::string& user_dn, const std::string& server_name) {
+    return parent_dn(recipient_prefix(user_dn)) + "/cn=Configuration/cn=Servers/cn=" + server_name;
 }
 
 }  // namespace mg::emsmdb

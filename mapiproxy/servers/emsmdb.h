@@ -133,6 +133,12 @@ struct ServerOptions {
 
 class SessionTable;
 
+// The recipient container of a user's legacy DN ("/o=Org/ou=Group/cn=Recipients").
+std::string recipient_prefix(const std::string& legacy_dn);
+// This server's legacy DN in the user's administrative group:
+// "/o=Org/ou=Group/cn=Configuration/cn=Servers/cn=<server_name>".
+std::string server_legacy_dn(const std::string& user_dn, const std::string& server_name);
+
 // exchange_emsmdb (MS-OXCRPC 3.1): EcDoDisconnect (1),
 // EcRRegisterPushNotification (4), EcDummyRpc (6), EcDoConnectEx (10),
 // EcDoRpcExt2 (11), EcDoAsyncConnectEx (14). Other opnums: nca_s_op_rng_error.

@@ -2,6 +2,7 @@
 #include "libmapi/propcodec.h"
 #include "libmapi/proptags.h"
 #include "libmapi/rops.h"
+#include "mapiproxy/servers/emsmdb.h"
 #include "mapiproxy/servers/rop_handlers.h"
 #include "mapistore/ids.h"
 
@@ -254,6 +255,17 @@ uint32_t public_folder_is_ghosted(RopContext& ctx, const rop::RopPublicFolderIsG
     return ec::Success;
 }
 
+// MS-OXCSTOR 3.2.5.6: every folder's content is on this server, so the
+// replica set is this server alone (also "a correct answer" for a private
+// mailbox); an unknown folder is ecNotFound.
+uint32_t get_owning_servers(RopContext& ctx, const rop::IdRequest& rq, rop::RopGetOwningServers::Response& rs) {
+    auto l = ctx.input<LogonObject>(rq.in_index);
+    l->mailbox->odb().folder_or_throw(l->mailbox->info(), rq.id);
+    rs.owning_servers = {server_legacy_dn(ctx.session().info().user_dn, session_store(ctx).backend().server_name)};
+    rs.cheap_servers_count = 1;
+    return ec::Success;
+}
+
 uint32_t release(RopContext& ctx, const rop::RopRelease::Request& rq, rop::RopRelease::Response&) {
     // MS-OXCROPS 2.2.15.3: no response. Releasing frees the object and its
     // handle; an invalid handle is ignored.
@@ -275,8 +287,7 @@ void register_store_rops(RopTable& t) {
     add_rop<rop::RopGetPerUserGuid>(t, get_per_user_guid);
     add_rop<rop::RopReadPerUserInformation>(t, read_per_user_information);
     add_rop<rop::RopWritePerUserInformation>(t, write_per_user_information);
-    // Public folder replicas on other servers do not exist yet (MS-OXCSTOR 2.2.1.6).
-    add_unsupported_rop<rop::RopGetOwningServers>(t);
+    add_rop<rop::RopGetOwningServers>(t, get_owning_servers);
     add_rop<rop::RopPublicFolderIsGhosted>(t, public_folder_is_ghosted);
     add_rop<rop::RopRelease>(t, release);
 }

@@ -22,6 +22,9 @@ public:
     store::IdAllocator& ids();
     // Applies pending schema migrations (engine start).
     void migrate();
+    // This server's name (NetBIOS, upper case): the last component of its
+    // legacy DN, "/o=<org>/ou=<group>/cn=Configuration/cn=Servers/cn=<NAME>".
+    std::string server_name;
 
 private:
     DbUri uri_;

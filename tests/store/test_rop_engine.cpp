@@ -374,6 +374,21 @@ TEST(RopEngine, PublicFolderLogon) {
     of.out_index = 2;
     of.folder_id = body.folder_ids[1];
     LONGS_EQUAL(0, c.run<rop::RopOpenFolder>(of).return_value);
+    // MS-OXCSTOR 3.2.5.6: this server alone holds the replica, named by its
+    // legacy DN in the user's administrative group; unknown folders: ecNotFound.
+    g_backend->server_name = "DC1";
+    rop::IdRequest os;
+    os.logon_id = 1;
+    os.in_index = 1;
+    os.id = body.folder_ids[1];
+    auto owners = c.run<rop::RopGetOwningServers>(os);
+    LONGS_EQUAL(0, owners.return_value);
+    LONGS_EQUAL(1, owners.body.owning_servers.size());
+    LONGS_EQUAL(1, owners.body.cheap_servers_count);
+    STRCMP_EQUAL("/o=First Organization/ou=First Administrative Group/cn=Configuration/cn=Servers/cn=DC1",
+                 owners.body.owning_servers[0].c_str());
+    os.id = body.folder_ids[1] + 0x10000;
+    LONGS_EQUAL(ec::NotFound, c.run<rop::RopGetOwningServers>(os).return_value);
 }
 
 TEST(RopEngine, ReceiveFolderTableAndSettings) {
