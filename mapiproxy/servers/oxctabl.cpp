@@ -13,6 +13,11 @@ TableObject::TableObject(Kind kind, Source source, bool associated) : kind_(kind
     query_.associated = associated;
 }
 
+void TableObject::drop_cursor() {
+    cursor_.reset();
+    carry_.clear();
+}
+
 store::Cursor& TableObject::cursor() {
     if (!cursor_) {
         if (query_.columns.empty()) throw RopError(ec::NullObject, "table used before RopSetColumns");
@@ -30,19 +35,19 @@ void TableObject::set_columns(std::vector<mapi::PropTag> columns) {
             throw RopError(ec::InvalidParam, "RopSetColumns: unknown property type");
     }
     query_.columns = std::move(columns);
-    cursor_.reset();  // columns change what a row is; position is kept (MS-OXCTABL 3.2.5.2)
+    drop_cursor();  // columns change what a row is; position is kept (MS-OXCTABL 3.2.5.2)
 }
 
 void TableObject::sort(mapi::SortOrderSet s) {
     query_.sort = std::move(s);
-    cursor_.reset();
+    drop_cursor();
     position_ = 0;  // MS-OXCTABL 3.2.5.3: the cursor moves to the beginning
     bookmarks_.clear();
 }
 
 void TableObject::restrict(std::optional<mapi::Restriction> r) {
     query_.restriction = std::move(r);
-    cursor_.reset();
+    drop_cursor();
     position_ = 0;  // MS-OXCTABL 3.2.5.4
     bookmarks_.clear();
 }
@@ -51,7 +56,7 @@ void TableObject::reset() {
     query_.columns.clear();
     query_.sort = {};
     query_.restriction.reset();
-    cursor_.reset();
+    drop_cursor();
     position_ = 0;
     bookmarks_.clear();
 }
@@ -78,24 +83,41 @@ TableObject::QueryResult TableObject::query_rows(uint16_t count, bool forward, b
         // Fetch in pages so memory is bounded by what the response can hold.
         // Pages grow while whole pages fit, so a response that fills up early
         // wastes at most one small page of fetched rows.
+        // Rows fetched by the previous call that did not fit its response
+        // (the carry) start this one when it continues where that one ended.
         uint32_t page_size = 128;
+        std::vector<store::Row> carry = std::move(carry_);
+        carry_.clear();
+        if (carry_pos_ != pos || no_advance) carry.clear();
         while (res.rows.size() < count && pos < total) {
-            uint32_t want = std::min<uint32_t>(count - uint32_t(res.rows.size()), page_size);
-            page_size = std::min<uint32_t>(page_size * 2, 512);
-            auto page = c.fetch(pos, want);
+            std::vector<store::Row> page;
+            if (!carry.empty()) {
+                page = std::move(carry);
+                carry.clear();
+            } else {
+                uint32_t want = std::min<uint32_t>(count - uint32_t(res.rows.size()), page_size);
+                page_size = std::min<uint32_t>(page_size * 2, 512);
+                page = c.fetch(pos, want);
+            }
             if (page.empty()) break;
-            bool full = false;
-            for (auto& row : page) {
-                if (!fits(row)) {
-                    if (res.rows.empty()) throw BufferFull{};  // not even one row: nothing moved yet
-                    full = true;
+            size_t i = 0;
+            for (; i < page.size() && res.rows.size() < count; ++i) {
+                if (!fits(page[i])) {
+                    if (res.rows.empty()) {  // not even one row: nothing moved yet
+                        carry_ = std::move(page);
+                        carry_pos_ = pos;
+                        throw BufferFull{};
+                    }
                     break;
                 }
-                res.rows.push_back(std::move(row));
+                res.rows.push_back(std::move(page[i]));
                 ++pos;
-                if (res.rows.size() == count) break;
             }
-            if (full) break;
+            if (i < page.size()) {  // full, or the count reached inside this page
+                carry_.assign(std::make_move_iterator(page.begin() + ptrdiff_t(i)), std::make_move_iterator(page.end()));
+                carry_pos_ = pos;
+                break;
+            }
         }
     } else {
         // Backward: rows before the cursor, returned in reverse order

@@ -77,6 +77,7 @@ public:
 
 private:
     store::Cursor& cursor();
+    void drop_cursor();  // the query changed: a new cursor, no carried rows
     uint32_t resolve_origin(uint8_t origin, const Bytes& bookmark, bool* gone);
 
     Kind kind_;
@@ -84,6 +85,10 @@ private:
     store::TableQuery query_;
     std::unique_ptr<store::Cursor> cursor_;
     uint32_t position_ = 0;
+    // Rows read for a forward QueryRows that did not fit its response, from
+    // position carry_pos_ (at most one page of the cursor).
+    std::vector<store::Row> carry_;
+    uint32_t carry_pos_ = 0;
     struct Mark {
         store::Id row_id = 0;
         uint32_t position = 0;

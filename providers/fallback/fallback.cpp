@@ -248,7 +248,8 @@ public:
             // table through (Outlook scrolling, a sync, a bench): one sort
             // of the folder costs about the same whatever the LIMIT, so its
             // next window is the big one.
-            bool sequential = loaded_ && !window_done_ && pos > window_start_ && pos <= window_end;
+            // A read from the first row is the usual start of such a reader.
+            bool sequential = pos == 0 || (loaded_ && !window_done_ && pos > window_start_ && pos <= window_end);
             load_window(pos, std::max<uint32_t>(n, sequential ? kIdWindowSequential : kIdWindow));
         }
         std::vector<Id> mids;
@@ -296,7 +297,7 @@ public:
 
 private:
     // Ordered ids held by a cursor: 8 KiB for a random page, at most 128 KiB
-    // for a table read through (see fetch()).
+    // for a table read from its start or through (see fetch()).
     static constexpr uint32_t kIdWindow = 1024;
     static constexpr uint32_t kIdWindowSequential = 16384;
 
