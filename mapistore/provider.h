@@ -149,8 +149,12 @@ public:
     virtual Id fid() const = 0;
     virtual bool associated() const = 0;
     // Persists changes (SaveChangesMessage). Returns the new change number
-    // (0 for an embedded message: its change is its container's).
-    virtual Id save() = 0;
+    // (0 for an embedded message: its change is its container's). Throws
+    // StoreError(ecObjectModified) when the message was saved by someone
+    // else since this object read it, unless `force` (MS-OXCMSG 3.2.5.3,
+    // SaveFlags ForceSave).
+    virtual Id save(bool force) = 0;
+    Id save() { return save(false); }
 
     // ---- recipients (MS-OXCMSG 2.2.3.4-2.2.3.7), ordered by RowId
     virtual std::vector<Recipient> recipients() = 0;

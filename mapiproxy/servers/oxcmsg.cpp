@@ -93,6 +93,15 @@ std::optional<std::string> string_prop(store::PropertyObject& o, PropTag tag) {
     return std::nullopt;
 }
 
+// PidTagSubject without PidTagSubjectPrefix (MS-OXCMSG 2.2.1.9, 2.2.1.10);
+// nullopt without a subject.
+std::optional<std::string> subject_without_prefix(store::PropertyObject& m) {
+    auto subject = string_prop(m, mapi::PidTagSubject);
+    if (!subject) return std::nullopt;
+    const std::string prefix = string_prop(m, mapi::PidTagSubjectPrefix).value_or("");
+    return subject->compare(0, prefix.size(), prefix) == 0 ? subject->substr(prefix.size()) : *subject;
+}
+
 // Sets an integer property; a problem is an error of the whole ROP.
 void set_u32_prop(store::PropertyObject& o, PropTag tag, uint32_t value) {
     auto problems = o.set_props({PropValue::i32(tag, int32_t(value))});
@@ -202,13 +211,7 @@ void cached_information(RopContext& ctx, MessageObject& m, rop::RopOpenMessage::
     // without its prefix.
     rs.subject_prefix = string_prop(msg, mapi::PidTagSubjectPrefix);
     rs.normalized_subject = string_prop(msg, mapi::PidTagNormalizedSubject);
-    if (!rs.normalized_subject) {
-        if (auto subject = string_prop(msg, mapi::PidTagSubject)) {
-            const std::string prefix = rs.subject_prefix.value_or("");
-            rs.normalized_subject = subject->compare(0, prefix.size(), prefix) == 0 ? subject->substr(prefix.size())
-                                                                                    : *subject;
-        }
-    }
+    if (!rs.normalized_subject) rs.normalized_subject = subject_without_prefix(msg);
     auto recipients = msg.recipients();
     if (recipients.size() > 0xFFFF) throw RopError(ec::TooBig, "more than 65535 recipients");
     rs.recipient_count = uint16_t(recipients.size());
@@ -350,6 +353,12 @@ void set_computed_on_save(store::Message& m) {
         if (!list->empty()) *list += "; ";
         *list += name;
     }
+    // PidTagNormalizedSubject with the subject (MS-OXCMSG 2.2.1.10), so that
+    // tables can show and sort it.
+    if (auto normalized = subject_without_prefix(m)) {
+        auto p = m.set_props({PropValue::str(mapi::PidTagNormalizedSubject, *normalized)});
+        if (!p.empty()) throw store::StoreError(p.front().error, "PidTagNormalizedSubject could not be set");
+    }
     bool has_attach = !m.attachment_numbers().empty();
     uint32_t flags = u32_prop(m, mapi::PidTagMessageFlags);
     flags = has_attach ? (flags | mfHasAttach) : (flags & ~mfHasAttach);
@@ -360,9 +369,9 @@ void set_computed_on_save(store::Message& m) {
     if (!problems.empty()) throw store::StoreError(problems.front().error, "a computed property could not be set");
 }
 
-// MS-OXCMSG 3.2.5.3 and SaveFlags (2.2.3.3.1). Every save commits the
-// object's changes (the store keeps no conflicting transaction per handle
-// yet, so ForceSave never has an ecObjectModified to override).
+// MS-OXCMSG 3.2.5.3 and SaveFlags (2.2.3.3.1). A save over a save made by
+// another object since this one read the message answers ecObjectModified
+// and keeps the changes pending, unless ForceSave.
 // KeepOpenReadOnly leaves the object read-only; KeepOpenReadWrite and
 // ForceSave keep it writable.
 uint32_t save_changes_message(RopContext& ctx, const rop::RopSaveChangesMessage::Request& rq,
@@ -371,7 +380,7 @@ uint32_t save_changes_message(RopContext& ctx, const rop::RopSaveChangesMessage:
     auto m = ctx.input<MessageObject>(rq.in_index);
     if (!m->writable) return ec::AccessDenied;
     set_computed_on_save(*m->message);
-    m->message->save();
+    m->message->save((rq.save_flags & R::kForceSave) != 0);
     m->persisted = true;
     bool keep_read_write = rq.save_flags & (R::kKeepOpenReadWrite | R::kForceSave);
     if ((rq.save_flags & R::kKeepOpenReadOnly) && !keep_read_write) m->writable = false;

@@ -381,7 +381,8 @@ public:
         require(writable_, "embedded message");
         return map_delete(data_->props, tags, is_computed);
     }
-    Id save() override {
+    using Message::save;
+    Id save(bool) override {
         require(writable_, "embedded message");
         sync();
         parent_.commit_embedded(*data_);

@@ -157,15 +157,20 @@ public:
     // MS-OXCFXICS 2.2.1.2: every save is a change: new change number,
     // ChangeKey, PredecessorChangeList and LastModificationTime; SourceKey and
     // CreationTime at creation.
-    Id save() override {
+    using Message::save;
+    Id save(bool force) override {
         require_writable();
         return db_.transaction([&] {
             Bytes old_pcl;
             if (!is_new_) {
-                auto row = db_.query_one("SELECT mid FROM fallback_messages WHERE mailbox_id = ? AND mid = ? "
-                                         "AND deleted = 0 FOR UPDATE",
+                auto row = db_.query_one("SELECT change_number FROM fallback_messages WHERE mailbox_id = ? AND "
+                                         "mid = ? AND deleted = 0 FOR UPDATE",
                                          {ctx_.mailbox_id, mid_});
                 if (!row) throw StoreError(ec::ObjectDeleted, "the message was deleted");
+                // MS-OXCMSG 3.2.5.3: another save since this object read the
+                // message is a conflict, unless ForceSave.
+                if (!force && base_cn_ && row->u64(0) != base_cn_)
+                    throw StoreError(ec::ObjectModified, "the message was changed since it was opened");
                 PropTag pcl_tag[] = {PidTagPredecessorChangeList};
                 PropList pcl = store_.get(mid_, pcl_tag);
                 if (!pcl.empty() && !pcl[0].is_error()) old_pcl = std::get<Bytes>(pcl[0].value);
@@ -202,6 +207,7 @@ public:
             changes_.clear();
             recipients_dirty_ = false;
             is_new_ = false;
+            base_cn_ = st.cn;
             return st.cn;
         });
     }
@@ -291,6 +297,11 @@ private:
     std::set<uint16_t> deleted_;
     std::optional<std::vector<Recipient>> recipients_;
     bool recipients_dirty_ = false;
+
+public:
+    // The change number the message had when this object read it (conflict
+    // detection on save); 0: not checked.
+    Id base_cn_ = 0;
 };
 
 // ---------------------------------------------------------------- cursor
@@ -495,11 +506,13 @@ public:
     }
 
     std::unique_ptr<Message> open_message(Id mid, bool writable) override {
-        auto r = db_.query_one("SELECT associated FROM fallback_messages WHERE mailbox_id = ? AND mid = ? AND fid = ? "
-                               "AND deleted = 0",
+        auto r = db_.query_one("SELECT associated, change_number FROM fallback_messages WHERE mailbox_id = ? AND "
+                               "mid = ? AND fid = ? AND deleted = 0",
                                {ctx_.mailbox_id, mid, fid_});
         if (!r) throw StoreError(ec::NotFound, "message not found");
-        return std::make_unique<FallbackMessage>(db_, ids_, ctx_, fid_, mid, r->i64(0) != 0, false, writable);
+        auto m = std::make_unique<FallbackMessage>(db_, ids_, ctx_, fid_, mid, r->i64(0) != 0, false, writable);
+        m->base_cn_ = r->u64(1);
+        return m;
     }
 
     std::unique_ptr<Message> create_message(Id new_mid, bool associated) override {

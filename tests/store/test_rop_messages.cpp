@@ -773,3 +773,140 @@ TEST(RopMessages, AttachmentDataThroughAStream) {
     LONGS_EQUAL(data.size(), o.body.stream_size);
     CHECK(read_stream(4) == data);
 }
+
+// ---------------------------------------------------------------------------
+// Folder operations on messages, conflicts, computed properties
+
+TEST(RopMessages, MoveCopyMessagesBothWays) {
+    open_folder(inbox(), 1);
+    uint64_t sent = logon_body.folder_ids[6];
+    open_folder(sent, 6);
+    uint64_t a = create_message(1, 2);
+    LONGS_EQUAL(0, set_props(2, {PropValue::str(PidTagSubject, "with content")}));
+    LONGS_EQUAL(0, modify_recipients(2, kRecipientColumns, {{0, rop::kRecipTo, smtp_recipient("Bob", "b@x", 1)}}));
+    LONGS_EQUAL(0, create_attachment(2, 3));
+    LONGS_EQUAL(0, set_props(3, {PropValue::str(PidTagAttachLongFilename, "a.txt")}));
+    LONGS_EQUAL(0, save_attachment(2, 3));
+    LONGS_EQUAL(0, save(2).return_value);
+    uint64_t b = saved_message("plain", 4);
+
+    // Copy both (and an unknown id: partial completion, the others done).
+    rop::RopMoveCopyMessages::Request rq;
+    rq.src_index = 1;
+    rq.dst_index = 6;
+    rq.message_ids = {a, b, b + 0x1000000000000ULL};
+    rq.want_copy = true;
+    auto r = c.run<rop::RopMoveCopyMessages>(rq);
+    LONGS_EQUAL(0, r.return_value);
+    CHECK(r.body.partial_completion);
+    LONGS_EQUAL(2, contents({PidTagMid}).size());
+    // The copies are in Sent Items with new ids, recipients and attachments.
+    rop::GetTableRequest g;
+    g.in_index = 6;
+    g.out_index = 9;
+    LONGS_EQUAL(0, c.run<rop::RopGetContentsTable>(g).return_value);
+    auto copies = table_rows(9, {PidTagMid, PidTagSubject, PidTagDisplayTo, PidTagHasAttachments});
+    LONGS_EQUAL(2, copies.size());
+    uint64_t copy_of_a = 0;
+    for (auto& row : copies) {
+        CHECK(uint64_t(row[0].as_i64()) != a && uint64_t(row[0].as_i64()) != b);
+        if (row[1].as_str() == "with content") copy_of_a = uint64_t(row[0].as_i64());
+    }
+    CHECK(copy_of_a != 0);
+    rop::RopOpenMessage::Request om;
+    om.out_index = 7;
+    om.folder_id = sent;
+    om.message_id = copy_of_a;
+    auto o = c.run<rop::RopOpenMessage>(om);
+    LONGS_EQUAL(0, o.return_value);
+    LONGS_EQUAL(1, o.body.recipient_count);
+    CHECK(valid_attachments(7) == std::vector<uint32_t>{0});
+
+    // Move b: gone from the Inbox, same id in Sent Items.
+    rq.message_ids = {b};
+    rq.want_copy = false;
+    r = c.run<rop::RopMoveCopyMessages>(rq);
+    LONGS_EQUAL(0, r.return_value);
+    CHECK(!r.body.partial_completion);
+    auto left = contents({PidTagMid});
+    LONGS_EQUAL(1, left.size());
+    CHECK(uint64_t(left[0][0].as_i64()) == a);
+    om.message_id = b;
+    om.out_index = 8;
+    LONGS_EQUAL(0, c.run<rop::RopOpenMessage>(om).return_value);
+    // The destination must be a folder.
+    rq.dst_index = 2;
+    r = c.run<rop::RopMoveCopyMessages>(rq);
+    LONGS_EQUAL(rop::kDstNullObject, r.return_value);
+    CHECK(r.body.dest_index == 2u);
+}
+
+TEST(RopMessages, HardDeleteRemovesRecipientsAndAttachments) {
+    open_folder(inbox(), 1);
+    uint64_t mid = create_message(1, 2);
+    LONGS_EQUAL(0, modify_recipients(2, kRecipientColumns, {{0, rop::kRecipTo, smtp_recipient("Bob", "b@x", 1)}}));
+    LONGS_EQUAL(0, create_attachment(2, 3));
+    LONGS_EQUAL(0, save_attachment(2, 3));
+    LONGS_EQUAL(0, save(2).return_value);
+    auto db = store::test::connect();
+    auto count = [&] { return db->query_one("SELECT COUNT(*) FROM fallback_subobjects")->i64(0); };
+    LONGS_EQUAL(2, count());
+    rop::DeleteMessagesRequest d;
+    d.in_index = 1;
+    d.message_ids = {mid};
+    auto r = c.run<rop::RopHardDeleteMessages>(d);
+    LONGS_EQUAL(0, r.return_value);
+    CHECK(!r.body.partial_completion);
+    LONGS_EQUAL(0, count());
+    LONGS_EQUAL(0, db->query_one("SELECT COUNT(*) FROM fallback_props WHERE obj_kind IN (3, 4, 5)")->i64(0));
+    r = c.run<rop::RopHardDeleteMessages>(d);
+    CHECK(r.body.partial_completion);  // already gone
+}
+
+// MS-OXCMSG 3.2.5.3: a save over another object's save is a conflict,
+// unless ForceSave.
+TEST(RopMessages, ConflictingSaveAnswersObjectModified) {
+    open_folder(inbox(), 1);
+    uint64_t mid = saved_message("v1", 2);
+    LONGS_EQUAL(0, open_message(mid, 3, rop::RopOpenMessage::kReadWrite).return_value);
+    LONGS_EQUAL(0, open_message(mid, 4, rop::RopOpenMessage::kReadWrite).return_value);
+    LONGS_EQUAL(0, set_props(3, {PropValue::str(PidTagSubject, "from 3")}));
+    LONGS_EQUAL(0, save(3).return_value);
+    LONGS_EQUAL(0, set_props(4, {PropValue::str(PidTagSubject, "from 4")}));
+    LONGS_EQUAL(ec::ObjectModified, save(4).return_value);
+    STRCMP_EQUAL("from 4", get_props(4, {PidTagSubject})[0].as_str().c_str());  // still pending
+    LONGS_EQUAL(0, save(4, rop::RopSaveChangesMessage::kForceSave).return_value);
+    // The saving object may save again; the other one now conflicts.
+    LONGS_EQUAL(0, save(4).return_value);
+    LONGS_EQUAL(ec::ObjectModified, save(3).return_value);
+    auto rows = contents({PidTagSubject, PidTagNormalizedSubject});
+    STRCMP_EQUAL("from 4", rows[0][0].as_str().c_str());
+    STRCMP_EQUAL("from 4", rows[0][1].as_str().c_str());  // stored by the save
+}
+
+// Read state and status are not changes (MS-OXCMSG 3.2.5.8, 3.2.5.10): no
+// new change number or ChangeKey, and no conflict for an open object.
+TEST(RopMessages, ReadFlagsAndStatusKeepTheChangeNumber) {
+    open_folder(inbox(), 1);
+    uint64_t mid = saved_message("unchanged", 2);
+    LONGS_EQUAL(0, open_message(mid, 3, rop::RopOpenMessage::kReadWrite).return_value);
+    auto before = get_props(3, {PidTagChangeNumber, PidTagChangeKey});
+    rop::RopSetReadFlags::Request rf;
+    rf.in_index = 1;
+    rf.read_flags = rop::rfClearReadFlag;
+    rf.message_ids = {mid, mid};
+    LONGS_EQUAL(0, c.run<rop::RopSetReadFlags>(rf).return_value);
+    LONGS_EQUAL(0, set_read_flag(2, rop::rfDefault));
+    rop::RopSetMessageStatus::Request st;
+    st.in_index = 1;
+    st.message_id = mid;
+    st.message_status_flags = st.message_status_mask = 0x1000;
+    LONGS_EQUAL(0, c.run<rop::RopSetMessageStatus>(st).return_value);
+    auto after = get_props(3, {PidTagChangeNumber, PidTagChangeKey, PidTagMessageFlags, PidTagMessageStatus});
+    LONGS_EQUAL(before[0].as_i64(), after[0].as_i64());
+    CHECK(before[1].as_bin() == after[1].as_bin());
+    LONGS_EQUAL(mfUnsent | mfRead, after[2].as_i32());
+    LONGS_EQUAL(0x1000, after[3].as_i32());
+    LONGS_EQUAL(0, set_props(3, {PropValue::str(PidTagSubject, "still no conflict")}));
+    LONGS_EQUAL(0, save(3).return_value);
+}
