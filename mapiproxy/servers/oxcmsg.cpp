@@ -11,6 +11,7 @@
 #include "libmapi/proptags.h"
 #include "libmapi/recipient_row.h"
 #include "libmapi/rops_message.h"
+#include "mapiproxy/servers/oxcmsg.h"
 #include "mapiproxy/servers/oxcprpt_streams.h"
 #include "mapiproxy/servers/oxctabl.h"
 #include "mapiproxy/servers/rop_handlers.h"
@@ -28,44 +29,6 @@ using mapi::PropValue;
 // PidTagMessageFlags bits (MS-OXCMSG 2.2.1.6).
 constexpr uint32_t mfRead = 0x00000001, mfUnsent = 0x00000008, mfHasAttach = 0x00000010,
                    mfNotifyRead = 0x00000100, mfNotifyUnread = 0x00000200;
-
-class MessageObject : public ServerObject, public PropertyHost {
-public:
-    MessageObject(std::shared_ptr<LogonObject> l, std::unique_ptr<store::Message> m, bool writable, bool persisted)
-        : logon(std::move(l)), message(std::move(m)), writable(writable), persisted(persisted) {}
-
-    const char* kind() const override { return "message"; }
-    store::PropertyObject& host_properties() override { return *message; }
-    HostKind host_kind() const override { return HostKind::Message; }
-    bool host_writable() const override { return writable; }
-    std::shared_ptr<LogonObject> host_logon() const override { return logon; }
-
-    std::shared_ptr<LogonObject> logon;
-    std::unique_ptr<store::Message> message;
-    bool writable;
-    bool persisted;  // saved at least once (false between RopCreateMessage and the first save)
-    // An embedded message keeps its attachment (and so its store objects) alive.
-    std::shared_ptr<ServerObject> container;
-    // The RecipientColumns last given to the client (RopOpenMessage,
-    // RopReloadCachedInformation): RopReadRecipients rows use them.
-    std::vector<PropTag> recipient_columns;
-};
-
-class AttachmentObject : public ServerObject, public PropertyHost {
-public:
-    AttachmentObject(std::shared_ptr<MessageObject> m, std::unique_ptr<store::Attachment> a, bool writable)
-        : message(std::move(m)), attachment(std::move(a)), writable(writable) {}
-
-    const char* kind() const override { return "attachment"; }
-    store::PropertyObject& host_properties() override { return *attachment; }
-    HostKind host_kind() const override { return HostKind::Attachment; }
-    bool host_writable() const override { return writable; }
-    std::shared_ptr<LogonObject> host_logon() const override { return message->logon; }
-
-    std::shared_ptr<MessageObject> message;  // keeps the store::Message the attachment belongs to
-    std::unique_ptr<store::Attachment> attachment;
-    bool writable;
-};
 
 // The logon behind a ROP whose input object is a Logon or a Folder
 // (RopCreateMessage, RopOpenMessage: MS-OXCMSG 2.2.3.1, 2.2.3.2).
@@ -335,7 +298,7 @@ uint32_t remove_all_recipients(RopContext& ctx, const rop::RopRemoveAllRecipient
 // Properties the server keeps right on every save (MS-OXCMSG 2.2.1.6,
 // 2.2.1.7, 2.2.1.37-39): PidTagDisplayTo/Cc/Bcc from the recipients'
 // display names, PidTagHasAttachments and mfHasAttach from the attachments.
-void set_computed_on_save(store::Message& m) {
+void compute_on_save(store::Message& m) {
     std::string to, cc, bcc;
     for (const auto& r : m.recipients()) {
         std::string name;
@@ -379,7 +342,7 @@ uint32_t save_changes_message(RopContext& ctx, const rop::RopSaveChangesMessage:
     using R = rop::RopSaveChangesMessage;
     auto m = ctx.input<MessageObject>(rq.in_index);
     if (!m->writable) return ec::AccessDenied;
-    set_computed_on_save(*m->message);
+    compute_on_save(*m->message);
     m->message->save((rq.save_flags & R::kForceSave) != 0);
     m->persisted = true;
     bool keep_read_write = rq.save_flags & (R::kKeepOpenReadWrite | R::kForceSave);
@@ -587,6 +550,8 @@ void add_set_message_read_flag(RopTable& t) {
 }
 
 }  // namespace
+
+void set_computed_on_save(store::Message& m) { compute_on_save(m); }
 
 void register_message_rops(RopTable& t) {
     add_rop<rop::RopCreateMessage>(t, create_message);

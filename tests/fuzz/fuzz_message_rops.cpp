@@ -1,6 +1,7 @@
 // FUZZ_SOURCES: libmapi/rops.cpp libmapi/rop_io.cpp libmapi/propcodec.cpp libmapi/restriction.cpp libmapi/property.cpp libmapi/recipient_row.cpp libmapi/proptags.cpp
 //
-// The message ROPs (libmapi/rops_message.h) and the RecipientRow
+// The message and submission ROPs (libmapi/rops_message.h,
+// libmapi/rops_submission.h) and the RecipientRow
 // (libmapi/recipient_row.h) from untrusted bytes. First byte 0x00: the rest
 // is a RecipientRow over a fixed column set (one column of each common
 // type), decoded, mapped to properties and back; otherwise the first byte
@@ -9,6 +10,7 @@
 #include "libmapi/proptags.h"
 #include "libmapi/recipient_row.h"
 #include "libmapi/rops_message.h"
+#include "libmapi/rops_submission.h"
 
 #include <cstdlib>
 
@@ -78,7 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         check_recipient_row(body);
         return 0;
     }
-    std::apply([&](auto... r) { ((decltype(r)::kId == data[0] ? check<decltype(r)>(body) : void()), ...); },
-               MessageRops{});
+    auto run = [&](auto... r) { ((decltype(r)::kId == data[0] ? check<decltype(r)>(body) : void()), ...); };
+    std::apply(run, MessageRops{});
+    std::apply(run, SubmissionRops{});
     return 0;
 }

@@ -6,6 +6,7 @@
 #include "libmapi/recipient_row.h"
 #include "libmapi/rops.h"
 #include "libmapi/rops_message.h"
+#include "libmapi/rops_submission.h"
 #include "mapiproxy/servers/rop_handlers.h"
 #include "tests/store/rop_client.h"
 #include "tests/store/store_test.h"
@@ -909,4 +910,61 @@ TEST(RopMessages, ReadFlagsAndStatusKeepTheChangeNumber) {
     LONGS_EQUAL(0x1000, after[3].as_i32());
     LONGS_EQUAL(0, set_props(3, {PropValue::str(PidTagSubject, "still no conflict")}));
     LONGS_EQUAL(0, save(3).return_value);
+}
+
+// ---------------------------------------------------------------------------
+// Submission (MS-OXOMSG 3.2.5): no transport yet, so a submitted message is
+// sent to Sent Items at once.
+
+TEST(RopMessages, SubmitMessageMovesItToSentItems) {
+    uint64_t outbox = logon_body.folder_ids[5], sent = logon_body.folder_ids[6];
+    auto tf = c.run<rop::RopGetTransportFolder>(rop::InputOnly{0, 0});
+    LONGS_EQUAL(0, tf.return_value);
+    CHECK(tf.body.folder_id == outbox);
+    auto at = c.run<rop::RopGetAddressTypes>(rop::InputOnly{0, 0});
+    LONGS_EQUAL(0, at.return_value);
+    CHECK(std::find(at.body.address_types.begin(), at.body.address_types.end(), "SMTP") != at.body.address_types.end());
+
+    open_folder(outbox, 1);
+    rop::RopCreateMessage::Request cm;
+    cm.in_index = 1;
+    cm.out_index = 2;
+    cm.folder_id = outbox;
+    auto created = c.run<rop::RopCreateMessage>(cm);
+    LONGS_EQUAL(0, created.return_value);
+    uint64_t mid = *created.body.message_id;
+    LONGS_EQUAL(0, set_props(2, {PropValue::str(PidTagSubject, "outgoing")}));
+    rop::RopSubmitMessage::Request sm;
+    sm.in_index = 2;
+    LONGS_EQUAL(0x80040607, c.run<rop::RopSubmitMessage>(sm).return_value);  // ecNoRecipients
+    LONGS_EQUAL(0, modify_recipients(2, kRecipientColumns, {{0, rop::kRecipTo, smtp_recipient("Bob", "b@x", 1)}}));
+    LONGS_EQUAL(0, c.run<rop::RopSubmitMessage>(sm).return_value);
+    LONGS_EQUAL(ec::AccessDenied, set_props(2, {PropValue::str(PidTagSubject, "too late")}));
+    // Not in the Outbox any more; in Sent Items, sent and read.
+    CHECK(contents({PidTagMid}).empty());
+    rop::RopOpenMessage::Request om;
+    om.out_index = 3;
+    om.folder_id = sent;
+    om.message_id = mid;
+    LONGS_EQUAL(0, c.run<rop::RopOpenMessage>(om).return_value);
+    auto v = get_props(3, {PidTagMessageFlags, PidTagClientSubmitTime, PidTagDisplayTo});
+    LONGS_EQUAL(mfRead, v[0].as_i32() & (mfRead | mfUnsent));
+    CHECK(v[1].as_i64() > 0);
+    STRCMP_EQUAL("Bob", v[2].as_str().c_str());
+    // Nothing is ever queued.
+    rop::RopAbortSubmit::Request ab;
+    ab.folder_id = sent;
+    ab.message_id = mid;
+    LONGS_EQUAL(0x80040601, c.run<rop::RopAbortSubmit>(ab).return_value);  // ecNotInQueue
+
+    // RopTransportSend with PidTagDeleteAfterSubmit: gone.
+    created = c.run<rop::RopCreateMessage>(cm);
+    LONGS_EQUAL(0, set_props(2, {PropValue::boolean(PidTagDeleteAfterSubmit, true)}));
+    LONGS_EQUAL(0, modify_recipients(2, kRecipientColumns, {{0, rop::kRecipTo, smtp_recipient("Bob", "b@x", 1)}}));
+    auto ts = c.run<rop::RopTransportSend>(rop::InputOnly{0, 2});
+    LONGS_EQUAL(0, ts.return_value);
+    CHECK(!ts.body.values);
+    om.message_id = *created.body.message_id;
+    LONGS_EQUAL(ec::NotFound, c.run<rop::RopOpenMessage>(om).return_value);
+    CHECK(contents({PidTagMid}).empty());
 }

@@ -3,6 +3,7 @@
 // round trips (including truncation) otherwise.
 #include "libmapi/proptags.h"
 #include "libmapi/rops_message.h"
+#include "libmapi/rops_submission.h"
 
 #include "tests/unit/testutil.h"
 
@@ -51,6 +52,7 @@ TEST_GROUP(RopsMessage){};
 TEST(RopsMessage, NamesMatchTheRopIdTable) {
     auto check = [](const char* name, uint8_t id) { STRCMP_EQUAL(name, rop_name(id)); };
     std::apply([&](auto... r) { (check(decltype(r)::kName, decltype(r)::kId), ...); }, MessageRops{});
+    std::apply([&](auto... r) { (check(decltype(r)::kName, decltype(r)::kId), ...); }, SubmissionRops{});
 }
 
 // MS-OXCMSG 4.8.1: 0c 00 00 01 0a (SaveFlags 0x0A).
@@ -276,4 +278,46 @@ TEST(RopsMessage, AttachmentRops) {
     response_is(gv, "52 01 00000000 0200 00000000 02000000");
     // A count larger than what follows is refused before allocating.
     CHECK(throws_decode_error([] { decode_response<RopGetValidAttachments>(hex("52 01 00000000 ffff 00000000")); }));
+}
+
+TEST(RopsMessage, SubmissionRops) {
+    RopSubmitMessage::Request sm;
+    sm.in_index = 1;
+    sm.submit_flags = 0x02;
+    request_is<RopSubmitMessage>(sm, "32 00 01 02");
+    RopAbortSubmit::Request ab;
+    ab.folder_id = 1;
+    ab.message_id = 2;
+    request_is<RopAbortSubmit>(ab, "34 00 00 0100000000000000 0200000000000000");
+    Reply<RopGetAddressTypes> at;
+    at.body.address_types = {"EX", "SMTP"};
+    response_is(at, "49 00 00000000 0200 0800 455800 534d545000");
+    // AddressTypeSize must cover the strings exactly.
+    CHECK(throws_decode_error([] { decode_response<RopGetAddressTypes>(hex("49 00 00000000 0100 0400 455800 00")); }));
+    RopSpoolerLockMessage::Request sl;
+    sl.message_id = 3;
+    sl.lock_state = 1;
+    request_is<RopSpoolerLockMessage>(sl, "48 00 00 0300000000000000 01");
+    Reply<RopTransportSend> ts;
+    response_is(ts, "4a 00 00000000 01");
+    ts.body.values = mapi::PropList{mapi::PropValue::i32(mapi::PidTagImportance, 2)};
+    response_is(ts, "4a 00 00000000 00 0100 03001700 02000000");
+    RopTransportNewMail::Request nm;
+    nm.message_id = 1;
+    nm.folder_id = 2;
+    nm.message_class = "IPM.Note";
+    nm.message_flags = 0x10;
+    request_is<RopTransportNewMail>(nm, "51 00 00 0100000000000000 0200000000000000 49504d2e4e6f746500 10000000");
+    Reply<RopGetTransportFolder> tf;
+    tf.body.folder_id = 5;
+    response_is(tf, "6d 00 00000000 0500000000000000");
+    RopOptionsData::Request od;
+    od.address_type = "SMTP";
+    od.want_win32 = true;
+    request_is<RopOptionsData>(od, "6f 00 00 534d545000 01");
+    Reply<RopOptionsData> odr;
+    response_is(odr, "6f 00 00000000 01 0000 0000");
+    odr.body.help_file = {0x01};
+    odr.body.help_file_name = "h";
+    response_is(odr, "6f 00 00000000 01 0000 0100 01 6800");
 }
