@@ -28,7 +28,7 @@ using mapi::PropValue;
 
 // PidTagMessageFlags bits (MS-OXCMSG 2.2.1.6).
 constexpr uint32_t mfRead = 0x00000001, mfUnsent = 0x00000008, mfHasAttach = 0x00000010,
-                   mfNotifyRead = 0x00000100, mfNotifyUnread = 0x00000200;
+                   mfAssociated = 0x00000040, mfNotifyRead = 0x00000100, mfNotifyUnread = 0x00000200;
 
 // The logon behind a ROP whose input object is a Logon or a Folder
 // (RopCreateMessage, RopOpenMessage: MS-OXCMSG 2.2.3.1, 2.2.3.2).
@@ -98,6 +98,7 @@ uint32_t create_message(RopContext& ctx, const rop::RopCreateMessage::Request& r
                         rop::RopCreateMessage::Response& rs) {
     auto l = logon_of_input(ctx, rq.in_index);
     auto m = l->mailbox->create_message(rq.folder_id, rq.associated);
+    const mapi::Guid search_key = mapi::Guid::random();
     m->set_props({
         PropValue::i32(mapi::PidTagImportance, 1),
         PropValue::str(mapi::PidTagMessageClass, "IPM.Note"),
@@ -105,9 +106,11 @@ uint32_t create_message(RopContext& ctx, const rop::RopCreateMessage::Request& r
         PropValue::str(mapi::PidTagDisplayBcc, ""),
         PropValue::str(mapi::PidTagDisplayCc, ""),
         PropValue::str(mapi::PidTagDisplayTo, ""),
-        PropValue::i32(mapi::PidTagMessageFlags, int32_t(mfUnsent | mfRead)),
+        PropValue::i32(mapi::PidTagMessageFlags, int32_t(mfUnsent | mfRead | (rq.associated ? mfAssociated : 0))),
         PropValue::boolean(mapi::PidTagHasAttachments, false),
         PropValue::i32(mapi::PidTagTrustSender, 1),
+        // A binary-comparable key of its own (MS-OXCPRPT 2.2.1.9 / MS-OXPROPS PidTagSearchKey).
+        PropValue::bin(mapi::PidTagSearchKey, Bytes(search_key.b.begin(), search_key.b.end())),
     });
     rs.message_id = m->mid();
     ctx.set_output(rq.out_index, std::make_shared<MessageObject>(l, std::move(m), true, false));

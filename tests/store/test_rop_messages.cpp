@@ -296,8 +296,10 @@ TEST(RopMessages, ContentsTablesSeeNormalAndFaiMessagesApart) {
     LONGS_EQUAL(1, rows.size());
     STRCMP_EQUAL("normal one", rows[0][0].as_str().c_str());
     CHECK(uint64_t(rows[0][1].as_i64()) == normal);
-    auto fai_rows = contents({PidTagSubject, PidTagMid, PidTagAssociated}, true);
+    auto fai_rows = contents({PidTagSubject, PidTagMid, PidTagAssociated, PidTagMessageFlags, PidTagSearchKey}, true);
     LONGS_EQUAL(1, fai_rows.size());
+    CHECK(fai_rows[0][3].as_i32() & 0x40);  // mfFAI
+    LONGS_EQUAL(16, fai_rows[0][4].as_bin().size());
     STRCMP_EQUAL("hidden settings", fai_rows[0][0].as_str().c_str());
     CHECK(uint64_t(fai_rows[0][1].as_i64()) == fai);
     CHECK(fai_rows[0][2].as_bool());
@@ -967,4 +969,68 @@ TEST(RopMessages, SubmitMessageMovesItToSentItems) {
     om.message_id = *created.body.message_id;
     LONGS_EQUAL(ec::NotFound, c.run<rop::RopOpenMessage>(om).return_value);
     CHECK(contents({PidTagMid}).empty());
+}
+
+// RopCopyFolder copies messages with their recipients and attachments,
+// embedded messages included (Mailbox::copy_message_content).
+TEST(RopMessages, CopyFolderCopiesMessageContent) {
+    uint64_t ipm = logon_body.folder_ids[3];
+    open_folder(ipm, 5);
+    rop::RopCreateFolder::Request cf;
+    cf.in_index = 5;
+    cf.out_index = 1;
+    cf.folder_type = 1;
+    cf.display_name = "Source";
+    auto created = c.run<rop::RopCreateFolder>(cf);
+    LONGS_EQUAL(0, created.return_value);
+    rop::RopCreateMessage::Request cm;
+    cm.in_index = 1;
+    cm.out_index = 2;
+    cm.folder_id = created.body.folder_id;
+    LONGS_EQUAL(0, c.run<rop::RopCreateMessage>(cm).return_value);
+    LONGS_EQUAL(0, modify_recipients(2, kRecipientColumns, {{0, rop::kRecipCc, smtp_recipient("Cy", "c@x", 1)}}));
+    LONGS_EQUAL(0, create_attachment(2, 3));
+    rop::RopOpenEmbeddedMessage::Request oe;
+    oe.in_index = 3;
+    oe.out_index = 4;
+    oe.open_mode_flags = rop::RopOpenEmbeddedMessage::kCreate;
+    LONGS_EQUAL(0, c.run<rop::RopOpenEmbeddedMessage>(oe).return_value);
+    LONGS_EQUAL(0, set_props(4, {PropValue::str(PidTagSubject, "inside")}));
+    LONGS_EQUAL(0, save(4).return_value);
+    LONGS_EQUAL(0, save_attachment(2, 3));
+    LONGS_EQUAL(0, save(2).return_value);
+
+    rop::RopCopyFolder::Request cp;
+    cp.src_index = 5;
+    cp.dst_index = 5;
+    cp.folder_id = created.body.folder_id;
+    cp.new_folder_name = "Copy";
+    cp.use_unicode = true;
+    LONGS_EQUAL(0, c.run<rop::RopCopyFolder>(cp).return_value);
+    cf.display_name = "Copy";
+    cf.open_existing = true;
+    cf.out_index = 6;
+    auto copy = c.run<rop::RopCreateFolder>(cf);
+    LONGS_EQUAL(0, copy.return_value);
+    rop::GetTableRequest g;
+    g.in_index = 6;
+    g.out_index = 9;
+    LONGS_EQUAL(0, c.run<rop::RopGetContentsTable>(g).return_value);
+    auto rows = table_rows(9, {PidTagMid, PidTagDisplayCc});
+    LONGS_EQUAL(1, rows.size());
+    STRCMP_EQUAL("Cy", rows[0][1].as_str().c_str());
+    rop::RopOpenMessage::Request om;
+    om.out_index = 7;
+    om.folder_id = copy.body.folder_id;
+    om.message_id = uint64_t(rows[0][0].as_i64());
+    auto o = c.run<rop::RopOpenMessage>(om);
+    LONGS_EQUAL(0, o.return_value);
+    LONGS_EQUAL(1, o.body.recipient_count);
+    LONGS_EQUAL(0, open_attachment(7, 8, 0, rop::RopOpenAttachment::kReadOnly));
+    oe.in_index = 8;
+    oe.out_index = 10;
+    oe.open_mode_flags = rop::RopOpenEmbeddedMessage::kReadOnly;
+    auto e = c.run<rop::RopOpenEmbeddedMessage>(oe);
+    LONGS_EQUAL(0, e.return_value);
+    STRCMP_EQUAL("inside", e.body.message.normalized_subject.value_or("<none>").c_str());
 }
