@@ -107,13 +107,14 @@ void ContentStore::replace_recipients(Id root, uint64_t parent, const std::vecto
              {mailbox_, root, parent});
     db_.exec("DELETE FROM fallback_subobjects WHERE mailbox_id = ? AND root_mid = ? AND parent_id = ? AND kind = 3",
              {mailbox_, root, parent});
+    // One row each, then every property in multi-row statements.
+    std::vector<std::pair<Id, PropValue>> values;
     for (const auto& r : recipients) {
         uint64_t id = insert_row(root, parent, kKindRecipient, r.row_id);
-        PropList values;
         for (const auto& v : r.props)
-            if (!v.is_missing()) values.push_back(v);
-        store_props(db_, mailbox_, kKindRecipient, id, values);
+            if (!v.is_missing()) values.emplace_back(id, v);
     }
+    PropStore(db_, mailbox_, ObjKind(kKindRecipient)).set_many(values);
 }
 
 std::map<uint32_t, uint64_t> ContentStore::attachment_ids(Id root, uint64_t parent) {

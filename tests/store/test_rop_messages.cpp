@@ -1034,3 +1034,34 @@ TEST(RopMessages, CopyFolderCopiesMessageContent) {
     LONGS_EQUAL(0, e.return_value);
     STRCMP_EQUAL("inside", e.body.message.normalized_subject.value_or("<none>").c_str());
 }
+
+// RopCopyTo with WantSubObjects between messages (MS-OXCPRPT 3.2.5.8):
+// properties, recipients and attachments, pending until the destination is
+// saved.
+TEST(RopMessages, CopyToCopiesRecipientsAndAttachments) {
+    open_folder(inbox(), 1);
+    create_message(1, 2);
+    LONGS_EQUAL(0, set_props(2, {PropValue::str(PidTagSubject, "original")}));
+    LONGS_EQUAL(0, modify_recipients(2, kRecipientColumns, {{0, rop::kRecipTo, smtp_recipient("Bob", "b@x", 1)}}));
+    LONGS_EQUAL(0, create_attachment(2, 3));
+    LONGS_EQUAL(0, set_props(3, {PropValue::str(PidTagAttachLongFilename, "a.txt")}));
+    LONGS_EQUAL(0, save_attachment(2, 3));
+    LONGS_EQUAL(0, save(2).return_value);
+    uint64_t copy = create_message(1, 4);
+    rop::RopCopyTo::Request rq;
+    rq.src_index = 2;
+    rq.dst_index = 4;
+    rq.want_sub_objects = true;
+    auto r = c.run<rop::RopCopyTo>(rq);
+    LONGS_EQUAL(0, r.return_value);
+    CHECK(valid_attachments(4) == std::vector<uint32_t>{0});
+    LONGS_EQUAL(0, save(4).return_value);
+    release(4);
+    auto o = open_message(copy, 4, rop::RopOpenMessage::kReadOnly);
+    LONGS_EQUAL(0, o.return_value);
+    STRCMP_EQUAL("original", o.body.normalized_subject.value_or("<none>").c_str());
+    LONGS_EQUAL(1, o.body.recipient_count);
+    LONGS_EQUAL(0, open_attachment(4, 5, 0, rop::RopOpenAttachment::kReadOnly));
+    STRCMP_EQUAL("a.txt", get_props(5, {PidTagAttachLongFilename})[0].as_str().c_str());
+    STRCMP_EQUAL("Bob", get_props(4, {PidTagDisplayTo})[0].as_str().c_str());
+}
