@@ -26,6 +26,13 @@ constexpr PropTag kNumber = make_tag(0x6702, PT_LONG);  // a property nobody els
 constexpr uint32_t mfRead = 0x01, mfUnsent = 0x08;
 constexpr uint8_t kTableAssociated = 0x02;
 
+const std::vector<PropTag> kRecipientColumns = {PidTagRecipientOrder};
+
+PropList smtp_recipient(const std::string& name, const std::string& address, int order) {
+    return {PropValue::str(PidTagAddressType, "SMTP"), PropValue::str(PidTagEmailAddress, address),
+            PropValue::str(PidTagDisplayName, name), PropValue::i32(PidTagRecipientOrder, order)};
+}
+
 }  // namespace
 
 TEST_GROUP(RopMessages) {
@@ -228,6 +235,18 @@ TEST_GROUP(RopMessages) {
             LONGS_EQUAL(w.data.size(), r.body.written_size);
         }
         LONGS_EQUAL(0, c.run<rop::RopCommitStream>(rop::InputOnly{0, stream_slot}).return_value);
+    }
+    // A saved message of the Inbox (folder in slot 1) with a subject, one To
+    // recipient (Bob) and one attachment (a.txt, in `attachment_slot`).
+    uint64_t message_with_content(const std::string& subject, uint8_t slot, uint8_t attachment_slot) {
+        uint64_t mid = create_message(1, slot);
+        LONGS_EQUAL(0, set_props(slot, {PropValue::str(PidTagSubject, subject)}));
+        LONGS_EQUAL(0, modify_recipients(slot, kRecipientColumns, {{0, rop::kRecipTo, smtp_recipient("Bob", "b@x", 1)}}));
+        LONGS_EQUAL(0, create_attachment(slot, attachment_slot));
+        LONGS_EQUAL(0, set_props(attachment_slot, {PropValue::str(PidTagAttachLongFilename, "a.txt")}));
+        LONGS_EQUAL(0, save_attachment(slot, attachment_slot));
+        LONGS_EQUAL(0, save(slot).return_value);
+        return mid;
     }
     // Everything left in the stream in `slot`.
     Bytes read_stream(uint8_t slot) {
@@ -488,16 +507,6 @@ TEST(RopMessages, SetMessageReadFlagInPublicFolderMode) {
 // ---------------------------------------------------------------------------
 // Recipients (MS-OXCMSG 3.2.5.4-3.2.5.7)
 
-namespace {
-
-const std::vector<PropTag> kRecipientColumns = {PidTagRecipientOrder};
-
-PropList smtp_recipient(const std::string& name, const std::string& address, int order) {
-    return {PropValue::str(PidTagAddressType, "SMTP"), PropValue::str(PidTagEmailAddress, address),
-            PropValue::str(PidTagDisplayName, name), PropValue::i32(PidTagRecipientOrder, order)};
-}
-
-}  // namespace
 
 TEST(RopMessages, RecipientsAreSavedWithTheMessageAndReturnedByOpenMessage) {
     open_folder(inbox(), 1);
@@ -784,13 +793,7 @@ TEST(RopMessages, MoveCopyMessagesBothWays) {
     open_folder(inbox(), 1);
     uint64_t sent = logon_body.folder_ids[6];
     open_folder(sent, 6);
-    uint64_t a = create_message(1, 2);
-    LONGS_EQUAL(0, set_props(2, {PropValue::str(PidTagSubject, "with content")}));
-    LONGS_EQUAL(0, modify_recipients(2, kRecipientColumns, {{0, rop::kRecipTo, smtp_recipient("Bob", "b@x", 1)}}));
-    LONGS_EQUAL(0, create_attachment(2, 3));
-    LONGS_EQUAL(0, set_props(3, {PropValue::str(PidTagAttachLongFilename, "a.txt")}));
-    LONGS_EQUAL(0, save_attachment(2, 3));
-    LONGS_EQUAL(0, save(2).return_value);
+    uint64_t a = message_with_content("with content", 2, 3);
     uint64_t b = saved_message("plain", 4);
 
     // Copy both (and an unknown id: partial completion, the others done).
@@ -1040,13 +1043,7 @@ TEST(RopMessages, CopyFolderCopiesMessageContent) {
 // saved.
 TEST(RopMessages, CopyToCopiesRecipientsAndAttachments) {
     open_folder(inbox(), 1);
-    create_message(1, 2);
-    LONGS_EQUAL(0, set_props(2, {PropValue::str(PidTagSubject, "original")}));
-    LONGS_EQUAL(0, modify_recipients(2, kRecipientColumns, {{0, rop::kRecipTo, smtp_recipient("Bob", "b@x", 1)}}));
-    LONGS_EQUAL(0, create_attachment(2, 3));
-    LONGS_EQUAL(0, set_props(3, {PropValue::str(PidTagAttachLongFilename, "a.txt")}));
-    LONGS_EQUAL(0, save_attachment(2, 3));
-    LONGS_EQUAL(0, save(2).return_value);
+    message_with_content("original", 2, 3);
     uint64_t copy = create_message(1, 4);
     rop::RopCopyTo::Request rq;
     rq.src_index = 2;
