@@ -547,6 +547,15 @@ public:
         return failed;
     }
 
+    // Embedded messages of a copy are new objects: new ids.
+    void renumber_embedded(MessageData& m) {
+        for (auto& [num, a] : m.attachments) {
+            if (!a || !a->embedded) continue;
+            a->embedded->mid = ids_.allocate(ctx_.mailbox_id);
+            renumber_embedded(*a->embedded);
+        }
+    }
+
     // One SELECT for the current values, one multi-row upsert for the
     // changed ones; fallback_messages (change number, modified_at) is not
     // touched: not a change (provider.h).
@@ -621,7 +630,9 @@ public:
                 }
                 dst.set_props(values);
                 dst.save();
-                content.insert_content(new_mids[i], content.load_content(mid));
+                MessageData copied = content.load_content(mid);
+                renumber_embedded(copied);
+                content.insert_content(new_mids[i], copied);
             }
         });
         return failed;

@@ -794,6 +794,17 @@ TEST(RopMessages, MoveCopyMessagesBothWays) {
     uint64_t sent = logon_body.folder_ids[6];
     open_folder(sent, 6);
     uint64_t a = message_with_content("with content", 2, 3);
+    // ... and an embedded message in a second attachment.
+    LONGS_EQUAL(1, create_attachment(2, 3));
+    rop::RopOpenEmbeddedMessage::Request oe;
+    oe.in_index = 3;
+    oe.out_index = 5;
+    oe.open_mode_flags = rop::RopOpenEmbeddedMessage::kCreate;
+    auto embedded = c.run<rop::RopOpenEmbeddedMessage>(oe);
+    LONGS_EQUAL(0, embedded.return_value);
+    LONGS_EQUAL(0, save(5).return_value);
+    LONGS_EQUAL(0, save_attachment(2, 3));
+    LONGS_EQUAL(0, save(2).return_value);
     uint64_t b = saved_message("plain", 4);
 
     // Copy both (and an unknown id: partial completion, the others done).
@@ -826,7 +837,17 @@ TEST(RopMessages, MoveCopyMessagesBothWays) {
     auto o = c.run<rop::RopOpenMessage>(om);
     LONGS_EQUAL(0, o.return_value);
     LONGS_EQUAL(1, o.body.recipient_count);
-    CHECK(valid_attachments(7) == std::vector<uint32_t>{0});
+    CHECK(valid_attachments(7) == (std::vector<uint32_t>{0, 1}));
+    // The copy's embedded message is a new object too.
+    LONGS_EQUAL(0, open_attachment(7, 8, 1, rop::RopOpenAttachment::kReadOnly));
+    oe.in_index = 8;
+    oe.out_index = 10;
+    oe.open_mode_flags = rop::RopOpenEmbeddedMessage::kReadOnly;
+    auto copied = c.run<rop::RopOpenEmbeddedMessage>(oe);
+    LONGS_EQUAL(0, copied.return_value);
+    CHECK(copied.body.message_id != embedded.body.message_id);
+    release(10);
+    release(8);
 
     // Move b: gone from the Inbox, same id in Sent Items.
     rq.message_ids = {b};
