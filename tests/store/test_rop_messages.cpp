@@ -248,6 +248,14 @@ TEST_GROUP(RopMessages) {
         LONGS_EQUAL(0, save(slot).return_value);
         return mid;
     }
+    rop::Reply<rop::RopOpenEmbeddedMessage> open_embedded(uint8_t attachment_slot, uint8_t out, uint8_t mode) {
+        rop::RopOpenEmbeddedMessage::Request oe;
+        oe.in_index = attachment_slot;
+        oe.out_index = out;
+        oe.code_page_id = 0x0FFF;
+        oe.open_mode_flags = mode;
+        return c.run<rop::RopOpenEmbeddedMessage>(oe);
+    }
     // Everything left in the stream in `slot`.
     Bytes read_stream(uint8_t slot) {
         Bytes back;
@@ -796,11 +804,7 @@ TEST(RopMessages, MoveCopyMessagesBothWays) {
     uint64_t a = message_with_content("with content", 2, 3);
     // ... and an embedded message in a second attachment.
     LONGS_EQUAL(1, create_attachment(2, 3));
-    rop::RopOpenEmbeddedMessage::Request oe;
-    oe.in_index = 3;
-    oe.out_index = 5;
-    oe.open_mode_flags = rop::RopOpenEmbeddedMessage::kCreate;
-    auto embedded = c.run<rop::RopOpenEmbeddedMessage>(oe);
+    auto embedded = open_embedded(3, 5, rop::RopOpenEmbeddedMessage::kCreate);
     LONGS_EQUAL(0, embedded.return_value);
     LONGS_EQUAL(0, save(5).return_value);
     LONGS_EQUAL(0, save_attachment(2, 3));
@@ -840,10 +844,7 @@ TEST(RopMessages, MoveCopyMessagesBothWays) {
     CHECK(valid_attachments(7) == (std::vector<uint32_t>{0, 1}));
     // The copy's embedded message is a new object too.
     LONGS_EQUAL(0, open_attachment(7, 8, 1, rop::RopOpenAttachment::kReadOnly));
-    oe.in_index = 8;
-    oe.out_index = 10;
-    oe.open_mode_flags = rop::RopOpenEmbeddedMessage::kReadOnly;
-    auto copied = c.run<rop::RopOpenEmbeddedMessage>(oe);
+    auto copied = open_embedded(8, 10, rop::RopOpenEmbeddedMessage::kReadOnly);
     LONGS_EQUAL(0, copied.return_value);
     CHECK(copied.body.message_id != embedded.body.message_id);
     release(10);
@@ -1014,11 +1015,7 @@ TEST(RopMessages, CopyFolderCopiesMessageContent) {
     LONGS_EQUAL(0, c.run<rop::RopCreateMessage>(cm).return_value);
     LONGS_EQUAL(0, modify_recipients(2, kRecipientColumns, {{0, rop::kRecipCc, smtp_recipient("Cy", "c@x", 1)}}));
     LONGS_EQUAL(0, create_attachment(2, 3));
-    rop::RopOpenEmbeddedMessage::Request oe;
-    oe.in_index = 3;
-    oe.out_index = 4;
-    oe.open_mode_flags = rop::RopOpenEmbeddedMessage::kCreate;
-    LONGS_EQUAL(0, c.run<rop::RopOpenEmbeddedMessage>(oe).return_value);
+    LONGS_EQUAL(0, open_embedded(3, 4, rop::RopOpenEmbeddedMessage::kCreate).return_value);
     LONGS_EQUAL(0, set_props(4, {PropValue::str(PidTagSubject, "inside")}));
     LONGS_EQUAL(0, save(4).return_value);
     LONGS_EQUAL(0, save_attachment(2, 3));
@@ -1051,10 +1048,7 @@ TEST(RopMessages, CopyFolderCopiesMessageContent) {
     LONGS_EQUAL(0, o.return_value);
     LONGS_EQUAL(1, o.body.recipient_count);
     LONGS_EQUAL(0, open_attachment(7, 8, 0, rop::RopOpenAttachment::kReadOnly));
-    oe.in_index = 8;
-    oe.out_index = 10;
-    oe.open_mode_flags = rop::RopOpenEmbeddedMessage::kReadOnly;
-    auto e = c.run<rop::RopOpenEmbeddedMessage>(oe);
+    auto e = open_embedded(8, 10, rop::RopOpenEmbeddedMessage::kReadOnly);
     LONGS_EQUAL(0, e.return_value);
     STRCMP_EQUAL("inside", e.body.message.normalized_subject.value_or("<none>").c_str());
 }
