@@ -168,6 +168,7 @@ inline constexpr uint32_t InvalidObject = 0x80040108;    // ecInvalidObject
 inline constexpr uint32_t Computed = 0x8004011A;         // ecComputed
 inline constexpr uint32_t Collision = 0x80040604;        // ecDuplicateName
 inline constexpr uint32_t ObjectDeleted = 0x8004010A;    // ecObjectDeleted
+inline constexpr uint32_t ObjectModified = 0x80040109;   // ecObjectModified
 inline constexpr uint32_t NotEnoughMemory = 0x8007000E;  // ecMAPIOOM
 inline constexpr uint32_t TooBig = 0x80040305;           // ecTooBig
 inline constexpr uint32_t BufferTooSmall = 0x0000047D;   // ecBufferTooSmall

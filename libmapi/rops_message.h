@@ -33,6 +33,21 @@ void typed_string(IO& io, O& s) {
         mapi::write_typed_string(io.writer(), s);
     }
 }
+
+// u8 count + structures of at least `min_size` bytes (RowCount of the
+// recipient ROPs).
+template <class IO, class V>
+void list_u8(IO& io, V& v, size_t min_size, const char* what) {
+    if constexpr (!IO::decoding)
+        if (v.size() > 0xFF) throw std::invalid_argument(std::string("too many ") + what + " for a one-byte count");
+    uint8_t n = uint8_t(v.size());
+    io.u8(n);
+    if constexpr (IO::decoding) {
+        io.reader().need(size_t(n) * min_size, what);
+        v.resize(n);
+    }
+    for (auto& e : v) std::remove_cvref_t<decltype(e)>::fields(e, io);
+}
 }  // namespace detail
 
 // OpenRecipientRow (MS-OXCROPS 2.2.6.1.2, RopOpenMessage): RecipientType,
@@ -102,15 +117,7 @@ struct RopOpenMessage {
             detail::typed_string(io, s.normalized_subject);
             io.u16(s.recipient_count);
             io.tags_u16(s.recipient_columns);
-            if constexpr (!IO::decoding)
-                if (s.rows.size() > 0xFF) throw std::invalid_argument("too many recipient rows for RowCount");
-            uint8_t n = uint8_t(s.rows.size());
-            io.u8(n);
-            if constexpr (IO::decoding) {
-                io.reader().need(size_t(n) * OpenRecipientRow::kMinSize, "OpenRecipientRow");
-                s.rows.resize(n);
-            }
-            for (auto& r : s.rows) OpenRecipientRow::fields(r, io);
+            detail::list_u8(io, s.rows, OpenRecipientRow::kMinSize, "OpenRecipientRow");
         }
     };
 };
@@ -233,6 +240,15 @@ inline constexpr uint8_t rfDefault = 0x00, rfSuppressReceipt = 0x01, rfClearRead
 // ClientData of RopSetMessageReadFlag (24 bytes, public folder logons).
 using ReadFlagClientData = std::array<uint8_t, 24>;
 
+// LogonId and ClientData of a RopSetMessageReadFlag response whose
+// ReadStatusChanged is nonzero (at namespace scope so that the optional
+// holding it is default-constructible inside the ROP).
+struct ReadStatusChanged {
+    uint8_t logon_id = 0;
+    ReadFlagClientData client_data{};
+    bool operator==(const ReadStatusChanged&) const = default;
+};
+
 // 2.2.6.11 RopSetMessageReadFlag. Request (2.2.6.11.1): ResponseHandleIndex
 // (the folder), InputHandleIndex (the message), ReadFlags, and ClientData
 // when the logon was created without the Private flag. That condition is not
@@ -255,11 +271,7 @@ struct RopSetMessageReadFlag {
                 for (auto& b : s.client_data) io.u8(b);
         }
     };
-    struct Changed {
-        uint8_t logon_id = 0;
-        ReadFlagClientData client_data{};
-        bool operator==(const Changed&) const = default;
-    };
+    using Changed = ReadStatusChanged;
     struct Response {
         std::optional<Changed> changed;  // ReadStatusChanged
         bool operator==(const Response&) const = default;
@@ -274,8 +286,247 @@ struct RopSetMessageReadFlag {
     };
 };
 
+// ---------------------------------------------------------------------------
+// Recipients (MS-OXCROPS 2.2.6.4-2.2.6.7, MS-OXCMSG 2.2.3.4-2.2.3.7). The
+// RecipientRows are bytes here: their layout depends on RecipientColumns and
+// is decoded by libmapi/recipient_row.h.
+
+// RecipientType (MS-OXCMSG 2.2.3.5.1): To, Cc, Bcc, plus two flag bits.
+inline constexpr uint8_t kRecipTo = 0x01, kRecipCc = 0x02, kRecipBcc = 0x03, kRecipTypeMask = 0x0F,
+                         kRecipResend = 0x10, kRecipSent = 0x80;
+
+// 2.2.6.4 RopRemoveAllRecipients: Reserved (4 bytes).
+struct RopRemoveAllRecipients {
+    static constexpr uint8_t kId = 0x0D;
+    static constexpr const char* kName = "RopRemoveAllRecipients";
+    struct Request {
+        uint8_t logon_id = 0, in_index = 0;
+        uint32_t reserved = 0;
+        bool operator==(const Request&) const = default;
+        template <class S, class IO>
+        static void fields(S& s, IO& io) { io.u8(s.logon_id); io.u8(s.in_index); io.u32(s.reserved); }
+    };
+    using Response = EmptyBody;
+};
+
+// ModifyRecipientRow (MS-OXCROPS 2.2.6.5.1.1): RowId, RecipientType,
+// RecipientRowSize + RecipientRow; a size of zero removes the recipient.
+struct ModifyRecipientRow {
+    uint32_t row_id = 0;
+    uint8_t recipient_type = 0;
+    Bytes recipient_row;
+    bool operator==(const ModifyRecipientRow&) const = default;
+    static constexpr size_t kMinSize = 7;
+    template <class S, class IO>
+    static void fields(S& s, IO& io) { io.u32(s.row_id); io.u8(s.recipient_type); io.bytes_u16(s.recipient_row); }
+};
+
+// 2.2.6.5 RopModifyRecipients: ColumnCount + RecipientColumns, RowCount +
+// ModifyRecipientRows. No response body.
+struct RopModifyRecipients {
+    static constexpr uint8_t kId = 0x0E;
+    static constexpr const char* kName = "RopModifyRecipients";
+    struct Request {
+        uint8_t logon_id = 0, in_index = 0;
+        std::vector<mapi::PropTag> columns;
+        std::vector<ModifyRecipientRow> rows;
+        bool operator==(const Request&) const = default;
+        template <class S, class IO>
+        static void fields(S& s, IO& io) {
+            io.u8(s.logon_id); io.u8(s.in_index);
+            io.tags_u16(s.columns);
+            detail::list_u16(io, s.rows, ModifyRecipientRow::kMinSize);
+        }
+    };
+    using Response = EmptyBody;
+};
+
+// ReadRecipientRow (MS-OXCROPS 2.2.6.6.2.1): RowId, RecipientType,
+// CodePageId, Reserved, RecipientRowSize + RecipientRow.
+struct ReadRecipientRow {
+    uint32_t row_id = 0;
+    uint8_t recipient_type = 0;
+    uint16_t code_page_id = 0;
+    uint16_t reserved = 0;
+    Bytes recipient_row;
+    bool operator==(const ReadRecipientRow&) const = default;
+    static constexpr size_t kMinSize = 11;
+    template <class S, class IO>
+    static void fields(S& s, IO& io) {
+        io.u32(s.row_id); io.u8(s.recipient_type); io.u16(s.code_page_id); io.u16(s.reserved);
+        io.bytes_u16(s.recipient_row);
+    }
+};
+
+// 2.2.6.6 RopReadRecipients: RowId (the first row wanted), Reserved (2).
+// Response: RowCount (1 byte) + ReadRecipientRows, whose RecipientProperties
+// use the message's recipient columns (those RopOpenMessage gave).
+struct RopReadRecipients {
+    static constexpr uint8_t kId = 0x0F;
+    static constexpr const char* kName = "RopReadRecipients";
+    struct Request {
+        uint8_t logon_id = 0, in_index = 0;
+        uint32_t row_id = 0;
+        uint16_t reserved = 0;
+        bool operator==(const Request&) const = default;
+        template <class S, class IO>
+        static void fields(S& s, IO& io) { io.u8(s.logon_id); io.u8(s.in_index); io.u32(s.row_id); io.u16(s.reserved); }
+    };
+    struct Response {
+        std::vector<ReadRecipientRow> rows;  // RowCount is one byte
+        bool operator==(const Response&) const = default;
+        template <class S, class IO>
+        static void fields(S& s, IO& io) { detail::list_u8(io, s.rows, ReadRecipientRow::kMinSize, "ReadRecipientRow"); }
+    };
+};
+
+// 2.2.6.7 RopReloadCachedInformation: Reserved (2). The response is
+// RopOpenMessage's (MS-OXCMSG 2.2.3.7.2).
+struct RopReloadCachedInformation {
+    static constexpr uint8_t kId = 0x10;
+    static constexpr const char* kName = "RopReloadCachedInformation";
+    struct Request {
+        uint8_t logon_id = 0, in_index = 0;
+        uint16_t reserved = 0;
+        bool operator==(const Request&) const = default;
+        template <class S, class IO>
+        static void fields(S& s, IO& io) { io.u8(s.logon_id); io.u8(s.in_index); io.u16(s.reserved); }
+    };
+    using Response = RopOpenMessage::Response;
+};
+
+// ---------------------------------------------------------------------------
+// Attachments (MS-OXCROPS 2.2.6.12-2.2.6.17, MS-OXCMSG 2.2.3.12-2.2.3.18).
+
+// 2.2.6.17 RopGetAttachmentTable: TableFlags (0x40 Unicode). No response body.
+struct RopGetAttachmentTable {
+    static constexpr uint8_t kId = 0x21;
+    static constexpr const char* kName = "RopGetAttachmentTable";
+    using Request = GetTableRequest;
+    using Response = EmptyBody;
+};
+
+// 2.2.6.12 RopOpenAttachment: OpenAttachmentFlags (0 ReadOnly, 1 ReadWrite,
+// 3 BestAccess), AttachmentID.
+struct RopOpenAttachment {
+    static constexpr uint8_t kId = 0x22;
+    static constexpr const char* kName = "RopOpenAttachment";
+    static constexpr uint8_t kReadOnly = 0x00, kReadWrite = 0x01, kBestAccess = 0x03;
+    struct Request {
+        uint8_t logon_id = 0, in_index = 0, out_index = 0;
+        uint8_t open_attachment_flags = 0;
+        uint32_t attachment_id = 0;
+        bool operator==(const Request&) const = default;
+        template <class S, class IO>
+        static void fields(S& s, IO& io) {
+            io.u8(s.logon_id); io.u8(s.in_index); io.u8(s.out_index);
+            io.u8(s.open_attachment_flags); io.u32(s.attachment_id);
+        }
+    };
+    using Response = EmptyBody;
+};
+
+// 2.2.6.13 RopCreateAttachment. Response: AttachmentID.
+struct RopCreateAttachment {
+    static constexpr uint8_t kId = 0x23;
+    static constexpr const char* kName = "RopCreateAttachment";
+    using Request = OutputOnly;
+    struct Response {
+        uint32_t attachment_id = 0;
+        bool operator==(const Response&) const = default;
+        template <class S, class IO>
+        static void fields(S& s, IO& io) { io.u32(s.attachment_id); }
+    };
+};
+
+// 2.2.6.14 RopDeleteAttachment: AttachmentID.
+struct RopDeleteAttachment {
+    static constexpr uint8_t kId = 0x24;
+    static constexpr const char* kName = "RopDeleteAttachment";
+    struct Request {
+        uint8_t logon_id = 0, in_index = 0;
+        uint32_t attachment_id = 0;
+        bool operator==(const Request&) const = default;
+        template <class S, class IO>
+        static void fields(S& s, IO& io) { io.u8(s.logon_id); io.u8(s.in_index); io.u32(s.attachment_id); }
+    };
+    using Response = EmptyBody;
+};
+
+// 2.2.6.15 RopSaveChangesAttachment: ResponseHandleIndex (the message;
+// echoed, held in out_index), InputHandleIndex (the attachment), SaveFlags.
+struct RopSaveChangesAttachment {
+    static constexpr uint8_t kId = 0x25;
+    static constexpr const char* kName = "RopSaveChangesAttachment";
+    struct Request {
+        uint8_t logon_id = 0, out_index = 0 /* ResponseHandleIndex */, in_index = 0;
+        uint8_t save_flags = 0;
+        bool operator==(const Request&) const = default;
+        template <class S, class IO>
+        static void fields(S& s, IO& io) { io.u8(s.logon_id); io.u8(s.out_index); io.u8(s.in_index); io.u8(s.save_flags); }
+    };
+    using Response = EmptyBody;
+};
+
+// 2.2.6.16 RopOpenEmbeddedMessage: CodePageId, OpenModeFlags (0 ReadOnly,
+// 1 ReadWrite, 2 Create). Response: Reserved, MessageId, then RopOpenMessage's
+// response fields.
+struct RopOpenEmbeddedMessage {
+    static constexpr uint8_t kId = 0x46;
+    static constexpr const char* kName = "RopOpenEmbeddedMessage";
+    static constexpr uint8_t kReadOnly = 0x00, kReadWrite = 0x01, kCreate = 0x02;
+    struct Request {
+        uint8_t logon_id = 0, in_index = 0, out_index = 0;
+        uint16_t code_page_id = 0;
+        uint8_t open_mode_flags = 0;
+        bool operator==(const Request&) const = default;
+        template <class S, class IO>
+        static void fields(S& s, IO& io) {
+            io.u8(s.logon_id); io.u8(s.in_index); io.u8(s.out_index); io.u16(s.code_page_id); io.u8(s.open_mode_flags);
+        }
+    };
+    struct Response {
+        uint8_t reserved = 0;
+        uint64_t message_id = 0;
+        RopOpenMessage::Response message;
+        bool operator==(const Response&) const = default;
+        template <class S, class IO>
+        static void fields(S& s, IO& io) {
+            io.u8(s.reserved); io.u64(s.message_id);
+            RopOpenMessage::Response::fields(s.message, io);
+        }
+    };
+};
+
+// 2.2.6.18 RopGetValidAttachments. Response: AttachmentIdCount (2) +
+// AttachmentIds (4 bytes each).
+struct RopGetValidAttachments {
+    static constexpr uint8_t kId = 0x52;
+    static constexpr const char* kName = "RopGetValidAttachments";
+    using Request = InputOnly;
+    struct Response {
+        std::vector<uint32_t> attachment_ids;
+        bool operator==(const Response&) const = default;
+        template <class S, class IO>
+        static void fields(S& s, IO& io) {
+            if constexpr (!IO::decoding)
+                if (s.attachment_ids.size() > 0xFFFF) throw std::invalid_argument("too many attachment ids");
+            uint16_t n = uint16_t(s.attachment_ids.size());
+            io.u16(n);
+            if constexpr (IO::decoding) {
+                io.reader().need(size_t(n) * 4, "AttachmentIdArray");
+                s.attachment_ids.resize(n);
+            }
+            for (auto& id : s.attachment_ids) io.u32(id);
+        }
+    };
+};
+
 // Every ROP of this header, for dispatch and tests (see CoreRops).
 using MessageRops = std::tuple<RopOpenMessage, RopCreateMessage, RopSaveChangesMessage, RopSetMessageStatus,
-                               RopGetMessageStatus, RopSetReadFlags, RopSetMessageReadFlag>;
+                               RopGetMessageStatus, RopSetReadFlags, RopSetMessageReadFlag, RopRemoveAllRecipients,
+                               RopModifyRecipients, RopReadRecipients, RopReloadCachedInformation,
+                               RopGetAttachmentTable, RopOpenAttachment, RopCreateAttachment, RopDeleteAttachment,
+                               RopSaveChangesAttachment, RopOpenEmbeddedMessage, RopGetValidAttachments>;
 
 }  // namespace mg::rop

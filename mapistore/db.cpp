@@ -345,7 +345,17 @@ std::optional<DbRow> Database::query_one(const std::string& sql, const Params& p
 Transaction::Transaction(Database& db) : db_(db), depth_(db.tx_depth_ + 1) {
     if (depth_ == 1) {
         if (db_.broken_) db_.reconnect();
-        db_.exec_text("START TRANSACTION");
+        try {
+            db_.exec_text("START TRANSACTION");
+        } catch (const DbError& e) {
+            // A connection that died while idle (the server restarted) is
+            // found here; nothing has happened in the transaction yet, so a
+            // new connection can start it.
+            if (!e.connection_lost()) throw;
+            LOG_WARN("database connection lost (%s); reconnecting before the transaction", e.what());
+            db_.reconnect();
+            db_.exec_text("START TRANSACTION");
+        }
     } else {
         db_.exec_text("SAVEPOINT mg_sp" + std::to_string(depth_));
     }

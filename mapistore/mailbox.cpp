@@ -430,6 +430,14 @@ public:
     std::vector<Id> delete_messages(std::span<const Id> mids, bool hard) override {
         return inner_->delete_messages(mids, hard);
     }
+    std::vector<Id> update_message_bits(std::span<const Id> mids, PropTag tag, uint32_t set,
+                                        uint32_t clear) override {
+        return inner_->update_message_bits(mids, tag, set, clear);
+    }
+    std::vector<Id> move_copy_messages(std::span<const Id> mids, const ObjectRef& dest, bool copy,
+                                       std::span<const Id> new_mids) override {
+        return inner_->move_copy_messages(mids, dest, copy, new_mids);
+    }
 
 private:
     void changed() {
@@ -521,6 +529,7 @@ std::vector<Id> Mailbox::copy_messages(Folder& from, Folder& to, bool associated
                 values.push_back(std::move(v));
             }
             dst->set_props(values);  // computed properties come back as problems: expected
+            copy_message_content(*src, *dst, [this] { return odb_.allocate_id(info_); });
             dst->save();
             copied.push_back(r.id);
         }
@@ -659,6 +668,52 @@ std::unique_ptr<Cursor> Mailbox::contents_table(Id fid, const TableQuery& q) {
         return out;
     };
     return run_query(q, open, load);
+}
+
+std::vector<Id> Mailbox::move_copy_messages(Id src_fid, std::span<const Id> mids, Id dst_fid, bool copy) {
+    FolderRecord src = odb_.folder_or_throw(info_, src_fid);
+    FolderRecord dst = odb_.folder_or_throw(info_, dst_fid);
+    if (src.provider != dst.provider)
+        throw StoreError(ec::NotSupported, "messages cannot move between providers yet");
+    std::vector<Id> new_mids;
+    if (copy)
+        for (size_t i = 0; i < mids.size(); ++i) new_mids.push_back(odb_.allocate_id(info_));
+    return db_.transaction([&] {
+        auto failed = provider_folder(src)->move_copy_messages(mids, {dst.fid, dst.provider, dst.uri}, copy, new_mids);
+        odb_.touch_folder(info_, dst_fid);
+        if (!copy) odb_.touch_folder(info_, src_fid);
+        return failed;
+    });
+}
+
+namespace {
+bool is_ics_identity(PropTag t) {
+    uint16_t id = prop_id(t);
+    return id == prop_id(PidTagChangeKey) || id == prop_id(PidTagPredecessorChangeList) ||
+           id == prop_id(PidTagSourceKey) || id == prop_id(PidTagChangeNumber);
+}
+}  // namespace
+
+void copy_message_content(Message& src, Message& dst, const std::function<Id()>& new_mid) {
+    dst.set_recipients(src.recipients());
+    for (uint32_t num : src.attachment_numbers()) {
+        auto sa = src.open_attachment(num, false);
+        auto da = dst.create_attachment();
+        PropList values;
+        for (auto& v : sa->get_all_props())
+            if (!v.is_error()) values.push_back(std::move(v));
+        da->set_props(values);  // computed ones (AttachNumber, AttachSize) come back as problems
+        if (auto se = sa->open_embedded(false, false, 0)) {
+            auto de = da->open_embedded(true, true, new_mid());
+            PropList ev;
+            for (auto& v : se->get_all_props())
+                if (!v.is_error() && !is_ics_identity(v.tag)) ev.push_back(std::move(v));
+            de->set_props(ev);
+            copy_message_content(*se, *de, new_mid);
+            de->save();
+        }
+        da->save();
+    }
 }
 
 std::unique_ptr<Message> Mailbox::create_message(Id fid, bool associated) {

@@ -31,6 +31,10 @@ std::string default_route(FolderRole role, const std::string& parent_provider, c
 // other locales fall back to English).
 std::string special_folder_name(FolderRole role, uint32_t locale);
 
+// Copies recipients and attachments (embedded messages included, with ids
+// from `new_mid`) of `src` onto `dst`; `dst` is saved by the caller.
+void copy_message_content(Message& src, Message& dst, const std::function<Id()>& new_mid);
+
 class Mailbox {
 public:
     // Logon: the mailbox of `owner`, provisioned on first logon.
@@ -84,6 +88,8 @@ public:
     // Copies the normal (or FAI) messages of `from` into `to` as new objects
     // (new ids and ICS identity); returns the ids of the source messages.
     std::vector<Id> copy_messages(Folder& from, Folder& to, bool associated);
+    // RopMoveCopyMessages within the store; returns the ids not found.
+    std::vector<Id> move_copy_messages(Id src_fid, std::span<const Id> mids, Id dst_fid, bool copy);
     std::unique_ptr<Message> create_message(Id fid, bool associated);
     std::unique_ptr<Message> open_message(Id fid, Id mid, bool writable);
 

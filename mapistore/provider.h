@@ -130,13 +130,57 @@ public:
     virtual Problems delete_props(std::span<const PropTag> tags) = 0;
 };
 
+// A recipient of a message (MS-OXCMSG 2.2.1): its RowId (PidTagRowid) and
+// its properties, PidTagRecipientType among them.
+struct Recipient {
+    uint32_t row_id = 0;
+    PropList props;
+};
+
+class Attachment;
+
+// A message. Its property, recipient and attachment changes stay on the
+// object until save() (MS-OXCMSG 3.2.5.3); an embedded message's save()
+// hands its state to the attachment holding it (3.2.5.17), which hands it to
+// its message with its own save().
 class Message : public PropertyObject {
 public:
     virtual Id mid() const = 0;
     virtual Id fid() const = 0;
     virtual bool associated() const = 0;
-    // Persists changes (SaveChangesMessage). Returns the new change number.
-    virtual Id save() = 0;
+    // Persists changes (SaveChangesMessage). Returns the new change number
+    // (0 for an embedded message: its change is its container's). Throws
+    // StoreError(ecObjectModified) when the message was saved by someone
+    // else since this object read it, unless `force` (MS-OXCMSG 3.2.5.3,
+    // SaveFlags ForceSave).
+    virtual Id save(bool force) = 0;
+    Id save() { return save(false); }
+
+    // ---- recipients (MS-OXCMSG 2.2.3.4-2.2.3.7), ordered by RowId
+    virtual std::vector<Recipient> recipients() = 0;
+    // Replaces every recipient (kept until save()).
+    virtual void set_recipients(std::vector<Recipient> recipients) = 0;
+
+    // ---- attachments (MS-OXCMSG 2.2.3.12-2.2.3.17), pending ones included
+    virtual std::vector<uint32_t> attachment_numbers() = 0;
+    // The attachment table: one row per attachment (Row::id = AttachNumber).
+    virtual std::unique_ptr<Cursor> query_attachments(const TableQuery& q) = 0;
+    virtual std::unique_ptr<Attachment> open_attachment(uint32_t num, bool writable) = 0;  // ecNotFound
+    virtual std::unique_ptr<Attachment> create_attachment() = 0;
+    virtual void delete_attachment(uint32_t num) = 0;  // ecNotFound
+};
+
+// An attachment of a message. Lives no longer than the Message it came from.
+class Attachment : public PropertyObject {
+public:
+    virtual uint32_t attach_num() const = 0;
+    // RopSaveChangesAttachment: the changes become the message's (persisted
+    // by the message's save()).
+    virtual void save() = 0;
+    // The embedded message (PidTagAttachDataObject): nullptr when there is
+    // none and !create; `create` makes a new, empty one with id `new_mid`
+    // (MS-OXCMSG 3.2.5.17).
+    virtual std::unique_ptr<Message> open_embedded(bool writable, bool create, Id new_mid) = 0;
 };
 
 class Folder : public PropertyObject {
@@ -150,6 +194,20 @@ public:
     virtual std::unique_ptr<Message> create_message(Id new_mid, bool associated) = 0;
     // Deletes messages; returns the ids that could not be deleted.
     virtual std::vector<Id> delete_messages(std::span<const Id> mids, bool hard) = 0;
+    // Sets and clears bits of an integer property (PidTagMessageFlags,
+    // PidTagMessageStatus) of messages of this folder in one step, WITHOUT a
+    // change: no new change number, ChangeKey or modification time (read
+    // state and status are not changes, MS-OXCMSG 3.2.5.8, 3.2.5.10).
+    // `set` wins over `clear`. Returns the ids not found.
+    virtual std::vector<Id> update_message_bits(std::span<const Id> mids, PropTag tag, uint32_t set,
+                                                uint32_t clear) = 0;
+    // Moves or copies messages of this folder to folder `dest` of the same
+    // provider. A copy is a new message with the id in `new_mids` (one per
+    // mid), its own ICS identity and the source's recipients and
+    // attachments; a move keeps the id and is a change (new change number).
+    // Returns the ids not found (MS-OXCFOLD 3.2.5.6 partial completion).
+    virtual std::vector<Id> move_copy_messages(std::span<const Id> mids, const ObjectRef& dest, bool copy,
+                                               std::span<const Id> new_mids) = 0;
 };
 
 // What a provider is told about the mailbox it serves.

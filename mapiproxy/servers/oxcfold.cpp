@@ -60,22 +60,35 @@ uint32_t delete_folder(RopContext& ctx, const rop::RopDeleteFolder::Request& rq,
     return ec::Success;
 }
 
+// The destination folder of a move/copy (MS-OXCFOLD 3.2.5.6-3.2.5.8): not
+// a folder -> ecDstNullObject with DestHandleIndex; another store ->
+// ecNotSupported (later).
+struct Destination {
+    std::shared_ptr<FolderObject> folder;
+    uint32_t ec = ec::Success;
+};
+Destination destination_folder(RopContext& ctx, const FolderObject& src, uint8_t dst_index, rop::MoveCopyBody& rs) {
+    auto dst = std::dynamic_pointer_cast<FolderObject>(ctx.object_at(dst_index));
+    if (!dst) {
+        rs.dest_index = dst_index;
+        return {nullptr, rop::kDstNullObject};
+    }
+    if (dst->logon->mailbox != src.logon->mailbox) return {nullptr, ec::NotSupported};
+    return {dst, ec::Success};
+}
+
 template <class R>
 uint32_t move_or_copy_folder(RopContext& ctx, const typename R::Request& rq, typename R::Response& rs,
                              bool copy) {
     auto src = ctx.input<FolderObject>(rq.src_index);
-    auto dst = std::dynamic_pointer_cast<FolderObject>(ctx.object_at(rq.dst_index));
-    if (!dst) {
-        rs.dest_index = rq.dst_index;
-        return rop::kDstNullObject;
-    }
-    if (dst->logon->mailbox != src->logon->mailbox) return ec::NotSupported;  // across stores: later
+    auto dst = destination_folder(ctx, *src, rq.dst_index, rs);
+    if (!dst.folder) return dst.ec;
     auto f = src->logon->mailbox->odb().folder(src->logon->mailbox->info(), rq.folder_id);
     if (!f || f->parent_fid != src->fid) return ec::NotFound;
     if (copy)
-        src->logon->mailbox->copy_folder(rq.folder_id, dst->fid, rq.new_folder_name, rq.want_recursive);
+        src->logon->mailbox->copy_folder(rq.folder_id, dst.folder->fid, rq.new_folder_name, rq.want_recursive);
     else
-        src->logon->mailbox->move_folder(rq.folder_id, dst->fid, rq.new_folder_name);
+        src->logon->mailbox->move_folder(rq.folder_id, dst.folder->fid, rq.new_folder_name);
     rs.partial_completion = false;
     return ec::Success;
 }
@@ -92,6 +105,18 @@ uint32_t delete_messages(RopContext& ctx, const rop::DeleteMessagesRequest& rq, 
                          bool hard) {
     auto f = ctx.input<FolderObject>(rq.in_index);
     auto failed = f->folder->delete_messages(rq.message_ids, hard);
+    rs.partial_completion = !failed.empty();
+    return ec::Success;
+}
+
+// MS-OXCFOLD 3.2.5.6: messages of the source folder into the destination
+// folder (DestHandleIndex not a folder: ecDstNullObject); ids not found make
+// PartialCompletion true, the others are moved or copied.
+uint32_t move_copy_messages(RopContext& ctx, const rop::RopMoveCopyMessages::Request& rq, rop::MoveCopyBody& rs) {
+    auto src = ctx.input<FolderObject>(rq.src_index);
+    auto dst = destination_folder(ctx, *src, rq.dst_index, rs);
+    if (!dst.folder) return dst.ec;
+    auto failed = src->logon->mailbox->move_copy_messages(src->fid, rq.message_ids, dst.folder->fid, rq.want_copy);
     rs.partial_completion = !failed.empty();
     return ec::Success;
 }
@@ -155,7 +180,7 @@ void register_folder_rops(RopTable& t) {
     // Search folders come later (MS-OXCFOLD 2.2.1.4/2.2.1.5 allow ecNotSupported).
     add_unsupported_rop<rop::RopSetSearchCriteria>(t);
     add_unsupported_rop<rop::RopGetSearchCriteria>(t);
-    add_unsupported_rop<rop::RopMoveCopyMessages>(t);
+    add_rop<rop::RopMoveCopyMessages>(t, move_copy_messages);
 }
 
 }  // namespace mg::emsmdb

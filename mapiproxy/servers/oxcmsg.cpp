@@ -1,17 +1,23 @@
-// Message ROPs (MS-OXCMSG), first slice: RopCreateMessage, RopOpenMessage,
-// RopSaveChangesMessage, RopSetMessageReadFlag, RopSetReadFlags,
-// RopGetMessageStatus, RopSetMessageStatus. Recipients and attachments come
-// with the next slices.
+// Message ROPs (MS-OXCMSG): messages (create, open, save, read flags,
+// status), recipients (modify, read, remove all, reload) and attachments
+// (table, open, create, delete, save, embedded messages, valid ids).
 //
-// A Message object is a PropertyHost (oxcprpt_streams.h): the property ROPs
-// (oxcprpt.cpp), the stream ROPs and the copy ROPs work on it, and its
-// changes stay on the store::Message until RopSaveChangesMessage
-// (MS-OXCMSG 3.2.5.3).
+// Message and Attachment objects are PropertyHosts (oxcprpt_streams.h): the
+// property ROPs (oxcprpt.cpp), the stream ROPs and the copy ROPs work on
+// them. A message's changes stay on the store::Message until
+// RopSaveChangesMessage (MS-OXCMSG 3.2.5.3); an attachment's go to its
+// message with RopSaveChangesAttachment (3.2.5.15); an embedded message's go
+// to its attachment with RopSaveChangesMessage (3.2.5.17).
 #include "libmapi/proptags.h"
+#include "libmapi/recipient_row.h"
 #include "libmapi/rops_message.h"
+#include "mapiproxy/servers/oxcmsg.h"
 #include "mapiproxy/servers/oxcprpt_streams.h"
+#include "mapiproxy/servers/oxctabl.h"
 #include "mapiproxy/servers/rop_handlers.h"
 #include "mapistore/db.h"
+
+#include <map>
 
 namespace mg::emsmdb {
 namespace {
@@ -21,25 +27,8 @@ using mapi::PropTag;
 using mapi::PropValue;
 
 // PidTagMessageFlags bits (MS-OXCMSG 2.2.1.6).
-constexpr uint32_t mfRead = 0x00000001, mfUnsent = 0x00000008, mfNotifyRead = 0x00000100,
-                   mfNotifyUnread = 0x00000200;
-
-class MessageObject : public ServerObject, public PropertyHost {
-public:
-    MessageObject(std::shared_ptr<LogonObject> l, std::unique_ptr<store::Message> m, bool writable, bool persisted)
-        : logon(std::move(l)), message(std::move(m)), writable(writable), persisted(persisted) {}
-
-    const char* kind() const override { return "message"; }
-    store::PropertyObject& host_properties() override { return *message; }
-    HostKind host_kind() const override { return HostKind::Message; }
-    bool host_writable() const override { return writable; }
-    std::shared_ptr<LogonObject> host_logon() const override { return logon; }
-
-    std::shared_ptr<LogonObject> logon;
-    std::unique_ptr<store::Message> message;
-    bool writable;
-    bool persisted;  // saved at least once (false between RopCreateMessage and the first save)
-};
+constexpr uint32_t mfRead = 0x00000001, mfUnsent = 0x00000008, mfHasAttach = 0x00000010,
+                   mfAssociated = 0x00000040, mfNotifyRead = 0x00000100, mfNotifyUnread = 0x00000200;
 
 // The logon behind a ROP whose input object is a Logon or a Folder
 // (RopCreateMessage, RopOpenMessage: MS-OXCMSG 2.2.3.1, 2.2.3.2).
@@ -67,40 +56,38 @@ std::optional<std::string> string_prop(store::PropertyObject& o, PropTag tag) {
     return std::nullopt;
 }
 
+// PidTagSubject without PidTagSubjectPrefix (MS-OXCMSG 2.2.1.9, 2.2.1.10);
+// nullopt without a subject.
+std::optional<std::string> subject_without_prefix(store::PropertyObject& m) {
+    auto subject = string_prop(m, mapi::PidTagSubject);
+    if (!subject) return std::nullopt;
+    const std::string prefix = string_prop(m, mapi::PidTagSubjectPrefix).value_or("");
+    return subject->compare(0, prefix.size(), prefix) == 0 ? subject->substr(prefix.size()) : *subject;
+}
+
 // Sets an integer property; a problem is an error of the whole ROP.
 void set_u32_prop(store::PropertyObject& o, PropTag tag, uint32_t value) {
     auto problems = o.set_props({PropValue::i32(tag, int32_t(value))});
     if (!problems.empty()) throw store::StoreError(problems.front().error, "the property could not be set");
 }
 
-// PidTagMessageFlags after ReadFlags (MS-OXCMSG 2.2.3.10.1, 3.2.5.10,
-// 3.2.5.11). Read receipts are not sent (MS-OXOMSG, later): the flags only
-// change the bits.
-uint32_t apply_read_flags(uint32_t flags, uint8_t rf) {
-    if (rf & rop::rfGenerateReceiptOnly) return flags;  // receipt only, mfRead unchanged
-    if (rf & (rop::rfClearNotifyRead | rop::rfClearNotifyUnread)) {
-        if (rf & rop::rfClearNotifyRead) flags &= ~mfNotifyRead;
-        if (rf & rop::rfClearNotifyUnread) flags &= ~mfNotifyUnread;
-        return flags;
-    }
-    if (rf & rop::rfClearReadFlag) {
-        flags &= ~mfRead;
-        if (rf & rop::rfSuppressReceipt) flags &= ~mfNotifyUnread;  // no non-read receipt either
-        return flags;
-    }
-    flags |= mfRead;
-    if (rf & rop::rfSuppressReceipt) flags &= ~mfNotifyRead;  // the pending read receipt is cancelled
-    return flags;
-}
+// The bits ReadFlags set and clear in PidTagMessageFlags (MS-OXCMSG
+// 2.2.3.10.1, 3.2.5.10, 3.2.5.11). Read receipts are not sent (MS-OXOMSG,
+// later): the flags only change the bits.
+struct FlagBits {
+    uint32_t set = 0, clear = 0;
+    uint32_t apply(uint32_t flags) const { return (flags & ~clear) | set; }
+};
 
-// Applies ReadFlags to `m`; returns whether PidTagMessageFlags changed (the
-// caller saves).
-bool set_read_state(store::Message& m, uint8_t rf) {
-    uint32_t before = u32_prop(m, mapi::PidTagMessageFlags);
-    uint32_t after = apply_read_flags(before, rf);
-    if (after == before) return false;
-    set_u32_prop(m, mapi::PidTagMessageFlags, after);
-    return true;
+FlagBits read_flag_bits(uint8_t rf) {
+    if (rf & rop::rfGenerateReceiptOnly) return {};  // receipt only, mfRead unchanged
+    if (rf & (rop::rfClearNotifyRead | rop::rfClearNotifyUnread))
+        return {0, ((rf & rop::rfClearNotifyRead) ? mfNotifyRead : 0) |
+                       ((rf & rop::rfClearNotifyUnread) ? mfNotifyUnread : 0)};
+    if (rf & rop::rfClearReadFlag)  // with SuppressReceipt, no non-read receipt either
+        return {0, mfRead | ((rf & rop::rfSuppressReceipt) ? mfNotifyUnread : 0)};
+    // SuppressReceipt cancels the pending read receipt.
+    return {mfRead, (rf & rop::rfSuppressReceipt) ? mfNotifyRead : 0};
 }
 
 // ---------------------------------------------------------------- create / open / save
@@ -111,6 +98,7 @@ uint32_t create_message(RopContext& ctx, const rop::RopCreateMessage::Request& r
                         rop::RopCreateMessage::Response& rs) {
     auto l = logon_of_input(ctx, rq.in_index);
     auto m = l->mailbox->create_message(rq.folder_id, rq.associated);
+    const mapi::Guid search_key = mapi::Guid::random();
     m->set_props({
         PropValue::i32(mapi::PidTagImportance, 1),
         PropValue::str(mapi::PidTagMessageClass, "IPM.Note"),
@@ -118,13 +106,97 @@ uint32_t create_message(RopContext& ctx, const rop::RopCreateMessage::Request& r
         PropValue::str(mapi::PidTagDisplayBcc, ""),
         PropValue::str(mapi::PidTagDisplayCc, ""),
         PropValue::str(mapi::PidTagDisplayTo, ""),
-        PropValue::i32(mapi::PidTagMessageFlags, int32_t(mfUnsent | mfRead)),
+        PropValue::i32(mapi::PidTagMessageFlags, int32_t(mfUnsent | mfRead | (rq.associated ? mfAssociated : 0))),
         PropValue::boolean(mapi::PidTagHasAttachments, false),
         PropValue::i32(mapi::PidTagTrustSender, 1),
+        // A binary-comparable key of its own (MS-OXCPRPT 2.2.1.9 / MS-OXPROPS PidTagSearchKey).
+        PropValue::bin(mapi::PidTagSearchKey, Bytes(search_key.b.begin(), search_key.b.end())),
     });
     rs.message_id = m->mid();
     ctx.set_output(rq.out_index, std::make_shared<MessageObject>(l, std::move(m), true, false));
     return ec::Success;
+}
+
+// ---------------------------------------------------------------- recipients
+
+mapi::CodecOptions row_codec(RopContext& ctx) {
+    mapi::CodecOptions o;
+    o.codepage = ctx.session().info().codepage;
+    o.string8_replace = true;
+    return o;
+}
+
+// RecipientColumns: every property of the recipients that the RecipientRow's
+// fixed fields do not carry (MS-OXCDATA 2.8.3.2), by property id.
+std::vector<PropTag> recipient_columns_of(const std::vector<store::Recipient>& recipients) {
+    std::map<uint16_t, PropTag> cols;
+    for (const auto& r : recipients)
+        for (const auto& v : r.props) {
+            uint16_t id = mapi::prop_id(v.tag);
+            if (v.is_missing() || mapi::is_recipient_row_property(v.tag) || id == mapi::prop_id(mapi::PidTagRowid) ||
+                id == mapi::prop_id(mapi::PidTagRecipientType))
+                continue;
+            cols.try_emplace(id, v.tag);
+        }
+    std::vector<PropTag> out;
+    for (auto& [id, t] : cols) out.push_back(t);
+    return out;
+}
+
+uint8_t recipient_type_of(const store::Recipient& r) {
+    for (const auto& v : r.props)
+        if (mapi::prop_id(v.tag) == mapi::prop_id(mapi::PidTagRecipientType))
+            if (auto* i = std::get_if<int32_t>(&v.value)) return uint8_t(*i);
+    return rop::kRecipTo;
+}
+
+Bytes encode_recipient(const store::Recipient& r, const std::vector<PropTag>& cols, const mapi::CodecOptions& o) {
+    ByteWriter w;
+    mapi::write_recipient_row(w, cols, mapi::recipient_row_of(r.props, cols), o);
+    if (w.size() > 0xFFFF) throw RopError(ec::TooBig, "a recipient row is larger than 64 KiB");
+    return w.take();
+}
+
+size_t encoded_size(const rop::RopOpenMessage::Response& rs) {
+    rop::Push p;
+    rop::RopOpenMessage::Response::fields(rs, p);
+    return p.size();
+}
+
+// The fields RopOpenMessage, RopReloadCachedInformation and
+// RopOpenEmbeddedMessage answer (MS-OXCMSG 2.2.3.1.2): named-property flag,
+// subject parts, and as many recipient rows as fit in `budget` (at most 255;
+// the client reads the others with RopReadRecipients).
+void cached_information(RopContext& ctx, MessageObject& m, rop::RopOpenMessage::Response& rs, size_t budget) {
+    store::Message& msg = *m.message;
+    auto tags = msg.prop_tags();
+    rs.has_named_properties =
+        std::any_of(tags.begin(), tags.end(), [](PropTag t) { return mapi::prop_id(t) >= 0x8000; });
+    // SubjectPrefix / NormalizedSubject (MS-OXCMSG 2.2.1.9, 2.2.1.10): when
+    // only PidTagSubject was set, the normalized subject is the subject
+    // without its prefix.
+    rs.subject_prefix = string_prop(msg, mapi::PidTagSubjectPrefix);
+    rs.normalized_subject = string_prop(msg, mapi::PidTagNormalizedSubject);
+    if (!rs.normalized_subject) rs.normalized_subject = subject_without_prefix(msg);
+    auto recipients = msg.recipients();
+    if (recipients.size() > 0xFFFF) throw RopError(ec::TooBig, "more than 65535 recipients");
+    rs.recipient_count = uint16_t(recipients.size());
+    rs.recipient_columns = recipient_columns_of(recipients);
+    m.recipient_columns = rs.recipient_columns;
+    size_t used = encoded_size(rs);
+    if (used > budget) throw BufferFull{used};
+    auto o = row_codec(ctx);
+    for (const auto& r : recipients) {
+        if (rs.rows.size() == 0xFF) break;
+        rop::OpenRecipientRow row;
+        row.recipient_type = recipient_type_of(r);
+        row.code_page_id = uint16_t(o.codepage);
+        row.recipient_row = encode_recipient(r, rs.recipient_columns, o);
+        size_t n = rop::OpenRecipientRow::kMinSize + row.recipient_row.size();
+        if (used + n > budget) break;
+        used += n;
+        rs.rows.push_back(std::move(row));
+    }
 }
 
 // MS-OXCMSG 3.2.5.1. OpenModeFlags (2.2.3.1.1): ReadOnly 0x00, ReadWrite
@@ -135,32 +207,137 @@ uint32_t create_message(RopContext& ctx, const rop::RopCreateMessage::Request& r
 uint32_t open_message(RopContext& ctx, const rop::RopOpenMessage::Request& rq, rop::RopOpenMessage::Response& rs) {
     auto l = logon_of_input(ctx, rq.in_index);
     bool writable = (rq.open_mode_flags & rop::RopOpenMessage::kReadWrite) != 0;
-    auto m = l->mailbox->open_message(rq.folder_id, rq.message_id, writable);
-
-    auto tags = m->prop_tags();
-    rs.has_named_properties =
-        std::any_of(tags.begin(), tags.end(), [](PropTag t) { return mapi::prop_id(t) >= 0x8000; });
-    // SubjectPrefix / NormalizedSubject (MS-OXCMSG 2.2.1.9, 2.2.1.10): when
-    // only PidTagSubject was set, the normalized subject is the subject
-    // without its prefix.
-    rs.subject_prefix = string_prop(*m, mapi::PidTagSubjectPrefix);
-    rs.normalized_subject = string_prop(*m, mapi::PidTagNormalizedSubject);
-    if (!rs.normalized_subject) {
-        if (auto subject = string_prop(*m, mapi::PidTagSubject)) {
-            const std::string prefix = rs.subject_prefix.value_or("");
-            rs.normalized_subject = subject->compare(0, prefix.size(), prefix) == 0 ? subject->substr(prefix.size())
-                                                                                    : *subject;
-        }
-    }
-    // Recipients arrive with the recipient ROPs: none yet.
-    rs.recipient_count = 0;
-    ctx.set_output(rq.out_index, std::make_shared<MessageObject>(l, std::move(m), writable, true));
+    auto obj = std::make_shared<MessageObject>(l, l->mailbox->open_message(rq.folder_id, rq.message_id, writable),
+                                               writable, true);
+    cached_information(ctx, *obj, rs, ctx.budget());
+    ctx.set_output(rq.out_index, obj);
     return ec::Success;
 }
 
-// MS-OXCMSG 3.2.5.3 and SaveFlags (2.2.3.3.1). Every save commits the
-// object's changes (the store keeps no conflicting transaction per handle
-// yet, so ForceSave never has an ecObjectModified to override).
+// MS-OXCMSG 3.2.5.7: the response of RopOpenMessage, from the object as it
+// stands (pending changes included).
+uint32_t reload_cached_information(RopContext& ctx, const rop::RopReloadCachedInformation::Request& rq,
+                                   rop::RopOpenMessage::Response& rs) {
+    auto m = ctx.input<MessageObject>(rq.in_index);
+    cached_information(ctx, *m, rs, ctx.budget());
+    return ec::Success;
+}
+
+// MS-OXCMSG 3.2.5.5: rows with a RecipientRowSize of 0 remove the recipient
+// with that RowId; the others replace it or are added. Every row is decoded
+// before anything changes (a malformed row changes nothing).
+uint32_t modify_recipients(RopContext& ctx, const rop::RopModifyRecipients::Request& rq, rop::EmptyBody&) {
+    auto m = ctx.input<MessageObject>(rq.in_index);
+    if (!m->writable) return ec::AccessDenied;
+    for (PropTag t : rq.columns)
+        if (mapi::prop_type(t) == mapi::PT_UNSPECIFIED || !mapi::is_known_type(mapi::prop_type(t)))
+            return ec::InvalidParam;
+    auto o = row_codec(ctx);
+    const std::string& dn = ctx.session().info().user_dn;
+    std::map<uint32_t, std::optional<store::Recipient>> changes;
+    for (const auto& row : rq.rows) {
+        if (row.recipient_row.empty()) {
+            changes[row.row_id] = std::nullopt;
+            continue;
+        }
+        ByteReader r(row.recipient_row);
+        auto decoded = mapi::read_recipient_row(r, rq.columns, o);
+        if (r.remaining()) throw DecodeError("trailing bytes after a RecipientRow");
+        store::Recipient rec;
+        rec.row_id = row.row_id;
+        rec.props = mapi::recipient_properties(decoded, rq.columns, dn);
+        rec.props.push_back(PropValue::i32(mapi::PidTagRecipientType, row.recipient_type));
+        rec.props.push_back(PropValue::i32(mapi::PidTagRowid, int32_t(row.row_id)));
+        changes[row.row_id] = std::move(rec);
+    }
+    std::map<uint32_t, store::Recipient> all;
+    for (auto& r : m->message->recipients()) all[r.row_id] = std::move(r);
+    for (auto& [id, c] : changes) {
+        if (c) all[id] = std::move(*c);
+        else all.erase(id);
+    }
+    std::vector<store::Recipient> list;
+    for (auto& [id, r] : all) list.push_back(std::move(r));
+    m->message->set_recipients(std::move(list));
+    return ec::Success;
+}
+
+// MS-OXCMSG 3.2.5.6: the recipients from RowId on, as many as fit;
+// ecNotFound when there are none.
+uint32_t read_recipients(RopContext& ctx, const rop::RopReadRecipients::Request& rq,
+                         rop::RopReadRecipients::Response& rs) {
+    auto m = ctx.input<MessageObject>(rq.in_index);
+    auto recipients = m->message->recipients();
+    if (m->recipient_columns.empty()) m->recipient_columns = recipient_columns_of(recipients);
+    auto o = row_codec(ctx);
+    size_t budget = ctx.budget() > 1 ? ctx.budget() - 1 : 0, used = 0;
+    for (const auto& r : recipients) {
+        if (r.row_id < rq.row_id) continue;
+        if (rs.rows.size() == 0xFF) break;
+        rop::ReadRecipientRow row;
+        row.row_id = r.row_id;
+        row.recipient_type = recipient_type_of(r);
+        row.code_page_id = uint16_t(o.codepage);
+        row.recipient_row = encode_recipient(r, m->recipient_columns, o);
+        size_t n = rop::ReadRecipientRow::kMinSize + row.recipient_row.size();
+        if (used + n > budget) {
+            if (rs.rows.empty()) throw BufferFull{n + 1};
+            break;
+        }
+        used += n;
+        rs.rows.push_back(std::move(row));
+    }
+    return rs.rows.empty() ? ec::NotFound : ec::Success;
+}
+
+// MS-OXCMSG 3.2.5.4.
+uint32_t remove_all_recipients(RopContext& ctx, const rop::RopRemoveAllRecipients::Request& rq, rop::EmptyBody&) {
+    auto m = ctx.input<MessageObject>(rq.in_index);
+    if (!m->writable) return ec::AccessDenied;
+    m->message->set_recipients({});
+    return ec::Success;
+}
+
+// Properties the server keeps right on every save (MS-OXCMSG 2.2.1.6,
+// 2.2.1.7, 2.2.1.37-39): PidTagDisplayTo/Cc/Bcc from the recipients'
+// display names, PidTagHasAttachments and mfHasAttach from the attachments.
+void compute_on_save(store::Message& m) {
+    std::string to, cc, bcc;
+    for (const auto& r : m.recipients()) {
+        std::string name;
+        for (const auto& v : r.props)
+            if (mapi::prop_id(v.tag) == mapi::prop_id(mapi::PidTagDisplayName))
+                if (auto* str = std::get_if<std::string>(&v.value)) name = *str;
+        std::string* list = nullptr;
+        switch (recipient_type_of(r) & rop::kRecipTypeMask) {
+        case rop::kRecipTo: list = &to; break;
+        case rop::kRecipCc: list = &cc; break;
+        case rop::kRecipBcc: list = &bcc; break;
+        default: break;
+        }
+        if (!list) continue;
+        if (!list->empty()) *list += "; ";
+        *list += name;
+    }
+    // PidTagNormalizedSubject with the subject (MS-OXCMSG 2.2.1.10), so that
+    // tables can show and sort it.
+    if (auto normalized = subject_without_prefix(m)) {
+        auto p = m.set_props({PropValue::str(mapi::PidTagNormalizedSubject, *normalized)});
+        if (!p.empty()) throw store::StoreError(p.front().error, "PidTagNormalizedSubject could not be set");
+    }
+    bool has_attach = !m.attachment_numbers().empty();
+    uint32_t flags = u32_prop(m, mapi::PidTagMessageFlags);
+    flags = has_attach ? (flags | mfHasAttach) : (flags & ~mfHasAttach);
+    auto problems = m.set_props({PropValue::str(mapi::PidTagDisplayTo, to), PropValue::str(mapi::PidTagDisplayCc, cc),
+                                 PropValue::str(mapi::PidTagDisplayBcc, bcc),
+                                 PropValue::boolean(mapi::PidTagHasAttachments, has_attach),
+                                 PropValue::i32(mapi::PidTagMessageFlags, int32_t(flags))});
+    if (!problems.empty()) throw store::StoreError(problems.front().error, "a computed property could not be set");
+}
+
+// MS-OXCMSG 3.2.5.3 and SaveFlags (2.2.3.3.1). A save over a save made by
+// another object since this one read the message answers ecObjectModified
+// and keeps the changes pending, unless ForceSave.
 // KeepOpenReadOnly leaves the object read-only; KeepOpenReadWrite and
 // ForceSave keep it writable.
 uint32_t save_changes_message(RopContext& ctx, const rop::RopSaveChangesMessage::Request& rq,
@@ -168,13 +345,11 @@ uint32_t save_changes_message(RopContext& ctx, const rop::RopSaveChangesMessage:
     using R = rop::RopSaveChangesMessage;
     auto m = ctx.input<MessageObject>(rq.in_index);
     if (!m->writable) return ec::AccessDenied;
-    m->message->save();
+    compute_on_save(*m->message);
+    m->message->save((rq.save_flags & R::kForceSave) != 0);
     m->persisted = true;
     bool keep_read_write = rq.save_flags & (R::kKeepOpenReadWrite | R::kForceSave);
-    if ((rq.save_flags & R::kKeepOpenReadOnly) && !keep_read_write) {
-        m->message = m->logon->mailbox->open_message(m->message->fid(), m->message->mid(), false);
-        m->writable = false;
-    }
+    if ((rq.save_flags & R::kKeepOpenReadOnly) && !keep_read_write) m->writable = false;
     rs.in_index = rq.in_index;
     rs.message_id = m->message->mid();
     return ec::Success;
@@ -183,19 +358,25 @@ uint32_t save_changes_message(RopContext& ctx, const rop::RopSaveChangesMessage:
 // ---------------------------------------------------------------- read state
 
 // MS-OXCMSG 3.2.5.11. The read state is committed at once, without the
-// object's other pending changes: a saved message is changed through a
-// second, writable instance (so a message opened read-only can be marked
-// read); a message never saved keeps it with its pending changes.
+// object's other pending changes and without a new change number (a read
+// state change is not a change of the message); a message opened read-only
+// can be marked read. A message never saved (or an embedded message) keeps
+// it with its pending changes.
 uint32_t set_message_read_flag(RopContext& ctx, const rop::RopSetMessageReadFlag::Request& rq,
                                rop::RopSetMessageReadFlag::Response& rs) {
     auto m = ctx.input<MessageObject>(rq.in_index);
-    bool changed;
-    if (!m->persisted) {
-        changed = set_read_state(*m->message, rq.read_flags);
-    } else {
-        auto w = m->logon->mailbox->open_message(m->message->fid(), m->message->mid(), true);
-        changed = set_read_state(*w, rq.read_flags);
-        if (changed) w->save();
+    FlagBits bits = read_flag_bits(rq.read_flags);
+    uint32_t before = u32_prop(*m->message, mapi::PidTagMessageFlags);
+    bool changed = bits.apply(before) != before;
+    if (changed) {
+        if (!m->persisted) {
+            set_u32_prop(*m->message, mapi::PidTagMessageFlags, bits.apply(before));
+        } else {
+            store::Id mid = m->message->mid();
+            auto folder = m->logon->mailbox->open_folder(m->message->fid());
+            if (!folder->update_message_bits({&mid, 1}, mapi::PidTagMessageFlags, bits.set, bits.clear).empty())
+                return ec::ObjectDeleted;
+        }
     }
     // ReadStatusChanged, LogonId and ClientData are meaningful in public
     // folder mode only (MS-OXCMSG 2.2.3.11.2).
@@ -203,25 +384,14 @@ uint32_t set_message_read_flag(RopContext& ctx, const rop::RopSetMessageReadFlag
     return ec::Success;
 }
 
-// MS-OXCMSG 3.2.5.10: the messages of the input folder, in one transaction.
-// Missing messages make PartialCompletion true; the others are changed.
+// MS-OXCMSG 3.2.5.10: the messages of the input folder, in one provider
+// call (one transaction, no change numbers). Missing messages make
+// PartialCompletion true; the others are changed.
 uint32_t set_read_flags(RopContext& ctx, const rop::RopSetReadFlags::Request& rq, rop::PartialCompletionBody& rs) {
     auto f = ctx.input<FolderObject>(rq.in_index);
-    bool partial = false;
-    session_store(ctx).db().transaction([&] {
-        partial = false;  // a retried transaction starts over
-        for (uint64_t mid : rq.message_ids) {
-            std::unique_ptr<store::Message> m;
-            try {
-                m = f->folder->open_message(mid, true);
-            } catch (const store::StoreError&) {
-                partial = true;
-                continue;
-            }
-            if (set_read_state(*m, rq.read_flags)) m->save();
-        }
-    });
-    rs.partial_completion = partial;
+    FlagBits bits = read_flag_bits(rq.read_flags);
+    rs.partial_completion =
+        !f->folder->update_message_bits(rq.message_ids, mapi::PidTagMessageFlags, bits.set, bits.clear).empty();
     return ec::Success;
 }
 
@@ -237,21 +407,107 @@ uint32_t get_message_status(RopContext& ctx, const rop::RopGetMessageStatus::Req
 }
 
 // MS-OXCMSG 3.2.5.8: the bits of MessageStatusMask take their value from
-// MessageStatusFlags, the others are kept; committed at once; the response
-// holds the previous status. (The store's save also renews the change number
-// and ChangeKey, which the spec leaves untouched: a store-level status
-// update is a later refinement.)
+// MessageStatusFlags, the others are kept; committed at once, without a new
+// change number; the response holds the previous status.
 uint32_t set_message_status(RopContext& ctx, const rop::RopSetMessageStatus::Request& rq,
                             rop::MessageStatusBody& rs) {
     auto f = ctx.input<FolderObject>(rq.in_index);
-    auto m = f->folder->open_message(rq.message_id, true);
-    uint32_t before = u32_prop(*m, mapi::PidTagMessageStatus);
-    uint32_t after = (before & ~rq.message_status_mask) | (rq.message_status_flags & rq.message_status_mask);
-    if (after != before) {
-        set_u32_prop(*m, mapi::PidTagMessageStatus, after);
-        m->save();
-    }
+    uint32_t before = u32_prop(*f->folder->open_message(rq.message_id, false), mapi::PidTagMessageStatus);
+    store::Id mid = rq.message_id;
+    if (!f->folder->update_message_bits({&mid, 1}, mapi::PidTagMessageStatus,
+                                        rq.message_status_flags & rq.message_status_mask, rq.message_status_mask)
+             .empty())
+        return ec::NotFound;
     rs.message_status_flags = before;
+    return ec::Success;
+}
+
+// ---------------------------------------------------------------- attachments
+
+// MS-OXCMSG 3.2.5.13: a table of the message's attachments as they stand.
+uint32_t get_attachment_table(RopContext& ctx, const rop::GetTableRequest& rq, rop::EmptyBody&) {
+    auto m = ctx.input<MessageObject>(rq.in_index);
+    auto table = std::make_shared<TableObject>(
+        TableObject::Kind::Other, [m](const store::TableQuery& q) { return m->message->query_attachments(q); });
+    ctx.set_output(rq.out_index, table);
+    return ec::Success;
+}
+
+// MS-OXCMSG 3.2.5.12. BestAccess: read/write when the message is.
+uint32_t open_attachment(RopContext& ctx, const rop::RopOpenAttachment::Request& rq, rop::EmptyBody&) {
+    using R = rop::RopOpenAttachment;
+    auto m = ctx.input<MessageObject>(rq.in_index);
+    bool writable;
+    switch (rq.open_attachment_flags) {
+    case R::kReadOnly: writable = false; break;
+    case R::kReadWrite: writable = true; break;
+    case R::kBestAccess: writable = m->writable; break;
+    default: return ec::InvalidParam;
+    }
+    if (writable && !m->writable) return ec::AccessDenied;
+    auto a = m->message->open_attachment(rq.attachment_id, writable);
+    ctx.set_output(rq.out_index, std::make_shared<AttachmentObject>(m, std::move(a), writable));
+    return ec::Success;
+}
+
+// MS-OXCMSG 3.2.5.14: part of the message once saved
+// (RopSaveChangesAttachment), persisted with the message.
+uint32_t create_attachment(RopContext& ctx, const rop::OutputOnly& rq, rop::RopCreateAttachment::Response& rs) {
+    auto m = ctx.input<MessageObject>(rq.in_index);
+    if (!m->writable) return ec::AccessDenied;
+    auto a = m->message->create_attachment();
+    rs.attachment_id = a->attach_num();
+    ctx.set_output(rq.out_index, std::make_shared<AttachmentObject>(m, std::move(a), true));
+    return ec::Success;
+}
+
+// MS-OXCMSG 3.2.5.16: gone when the message is saved.
+uint32_t delete_attachment(RopContext& ctx, const rop::RopDeleteAttachment::Request& rq, rop::EmptyBody&) {
+    auto m = ctx.input<MessageObject>(rq.in_index);
+    if (!m->writable) return ec::AccessDenied;
+    m->message->delete_attachment(rq.attachment_id);
+    return ec::Success;
+}
+
+// MS-OXCMSG 3.2.5.15 with the SaveFlags of 2.2.3.3.1.
+uint32_t save_changes_attachment(RopContext& ctx, const rop::RopSaveChangesAttachment::Request& rq,
+                                 rop::EmptyBody&) {
+    auto a = ctx.input<AttachmentObject>(rq.in_index);
+    if (!a->writable) return ec::AccessDenied;
+    a->attachment->save();
+    using R = rop::RopSaveChangesMessage;
+    if ((rq.save_flags & R::kKeepOpenReadOnly) && !(rq.save_flags & (R::kKeepOpenReadWrite | R::kForceSave)))
+        a->writable = false;
+    return ec::Success;
+}
+
+// MS-OXCMSG 3.2.5.17. Create opens the embedded message, making it when
+// there is none; its changes go to the attachment when saved.
+uint32_t open_embedded_message(RopContext& ctx, const rop::RopOpenEmbeddedMessage::Request& rq,
+                               rop::RopOpenEmbeddedMessage::Response& rs) {
+    using R = rop::RopOpenEmbeddedMessage;
+    auto a = ctx.input<AttachmentObject>(rq.in_index);
+    if (rq.open_mode_flags > R::kCreate) return ec::InvalidParam;
+    bool writable = rq.open_mode_flags != R::kReadOnly;
+    if (writable && !a->writable) return ec::AccessDenied;
+    bool create = rq.open_mode_flags == R::kCreate;
+    auto& mb = *a->message->logon->mailbox;
+    store::Id new_mid = create ? mb.odb().allocate_id(mb.info()) : 0;
+    auto em = a->attachment->open_embedded(writable, create, new_mid);
+    if (!em) return ec::NotFound;
+    auto obj = std::make_shared<MessageObject>(a->message->logon, std::move(em), writable, false);
+    obj->container = a;
+    rs.message_id = obj->message->mid();
+    size_t fixed = 9;
+    cached_information(ctx, *obj, rs.message, ctx.budget() > fixed ? ctx.budget() - fixed : 0);
+    ctx.set_output(rq.out_index, obj);
+    return ec::Success;
+}
+
+// MS-OXCMSG 3.2.5.18: the AttachmentIDs of the message as it stands.
+uint32_t get_valid_attachments(RopContext& ctx, const rop::InputOnly& rq, rop::RopGetValidAttachments::Response& rs) {
+    auto m = ctx.input<MessageObject>(rq.in_index);
+    rs.attachment_ids = m->message->attachment_numbers();
     return ec::Success;
 }
 
@@ -298,6 +554,8 @@ void add_set_message_read_flag(RopTable& t) {
 
 }  // namespace
 
+void set_computed_on_save(store::Message& m) { compute_on_save(m); }
+
 void register_message_rops(RopTable& t) {
     add_rop<rop::RopCreateMessage>(t, create_message);
     add_rop<rop::RopOpenMessage>(t, open_message);
@@ -306,6 +564,17 @@ void register_message_rops(RopTable& t) {
     add_rop<rop::RopSetReadFlags>(t, set_read_flags);
     add_rop<rop::RopGetMessageStatus>(t, get_message_status);
     add_rop<rop::RopSetMessageStatus>(t, set_message_status);
+    add_rop<rop::RopModifyRecipients>(t, modify_recipients);
+    add_rop<rop::RopReadRecipients>(t, read_recipients);
+    add_rop<rop::RopRemoveAllRecipients>(t, remove_all_recipients);
+    add_rop<rop::RopReloadCachedInformation>(t, reload_cached_information);
+    add_rop<rop::RopGetAttachmentTable>(t, get_attachment_table);
+    add_rop<rop::RopOpenAttachment>(t, open_attachment);
+    add_rop<rop::RopCreateAttachment>(t, create_attachment);
+    add_rop<rop::RopDeleteAttachment>(t, delete_attachment);
+    add_rop<rop::RopSaveChangesAttachment>(t, save_changes_attachment);
+    add_rop<rop::RopOpenEmbeddedMessage>(t, open_embedded_message);
+    add_rop<rop::RopGetValidAttachments>(t, get_valid_attachments);
 }
 
 }  // namespace mg::emsmdb

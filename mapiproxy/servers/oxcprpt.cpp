@@ -36,6 +36,7 @@ struct Target {
     store::PropertyObject* object = nullptr;
     std::shared_ptr<LogonObject> logon;
     std::shared_ptr<ServerObject> keep;
+    bool writable = true;  // false for messages/attachments opened (or kept open) read-only
 };
 
 Target target(RopContext& ctx, uint8_t index) {
@@ -53,6 +54,7 @@ Target target(RopContext& ctx, uint8_t index) {
     if (auto h = std::dynamic_pointer_cast<PropertyHost>(obj)) {  // messages (oxcmsg.cpp)
         t.object = &h->host_properties();
         t.logon = h->host_logon();
+        t.writable = h->host_writable();
         return t;
     }
     throw RopError(ec::NullObject, "the input object has no properties");
@@ -124,7 +126,7 @@ uint32_t get_properties_list(RopContext& ctx, const rop::InputOnly& rq, rop::Tag
 
 uint32_t set_properties(RopContext& ctx, const rop::SetPropertiesRequest& rq, rop::ProblemsBody& rs) {
     Target t = target(ctx, rq.in_index);
-    if (!t.object) return ec::NoAccess;  // store properties are computed
+    if (!t.object || !t.writable) return ec::NoAccess;  // store properties are computed
     for (const auto& v : rq.values)
         if (!v.well_formed()) return ec::InvalidParam;
     for (const auto& p : t.object->set_props(rq.values)) rs.problems.push_back({p.index, p.tag, p.error});
@@ -133,7 +135,7 @@ uint32_t set_properties(RopContext& ctx, const rop::SetPropertiesRequest& rq, ro
 
 uint32_t delete_properties(RopContext& ctx, const rop::TagsRequest& rq, rop::ProblemsBody& rs) {
     Target t = target(ctx, rq.in_index);
-    if (!t.object) return ec::NoAccess;
+    if (!t.object || !t.writable) return ec::NoAccess;
     for (const auto& p : t.object->delete_props(rq.tags)) rs.problems.push_back({p.index, p.tag, p.error});
     return ec::Success;
 }

@@ -5,6 +5,7 @@
 // today, Message and Attachment objects when they implement PropertyHost.
 #include "libmapi/proptags.h"
 #include "libmapi/rops.h"
+#include "mapiproxy/servers/oxcmsg.h"
 #include "mapiproxy/servers/oxcprpt_streams.h"
 
 #include <algorithm>
@@ -189,9 +190,19 @@ uint32_t copy_to(RopContext& ctx, const rop::RopCopyTo::Request& rq, rop::CopyPr
                 items.push_back({uint16_t(i), all[i].tag, all[i]});
         copy_items(p, std::move(items), rq.copy_flags, true, rs.problems);
         if (!rq.want_sub_objects) return;
+        auto src_message = std::dynamic_pointer_cast<MessageObject>(p.src.keep);
+        auto dst_message = std::dynamic_pointer_cast<MessageObject>(p.dst.keep);
+        if (src_message && dst_message) {
+            // A message's subobjects: its recipients (replacing the
+            // destination's) and attachments (added), pending until the
+            // destination is saved.
+            auto& mb = *dst_message->logon->mailbox;
+            store::copy_message_content(*src_message->message, *dst_message->message,
+                                        [&mb] { return mb.odb().allocate_id(mb.info()); });
+            return;
+        }
         auto src = std::dynamic_pointer_cast<FolderObject>(p.src.keep);
         auto dst = std::dynamic_pointer_cast<FolderObject>(p.dst.keep);
-        // Subobjects of messages (recipients, attachments) come with MessageObject.
         if (!src || !dst) throw RopError(ec::NotSupported, "subobjects of this object kind cannot be copied yet");
         copy_folder_subobjects(*src, *dst, rq.copy_flags & kMove);
     });

@@ -46,6 +46,7 @@ const RopTable& default_rop_table() {
         register_stream_rops(t);
         register_property_copy_rops(t);
         register_message_rops(t);
+        register_submission_rops(t);
         return t;
     }();
     return table;

@@ -73,6 +73,7 @@ void register_property_rops(RopTable& t);
 void register_stream_rops(RopTable& t);  // oxcprpt_streams.cpp
 void register_property_copy_rops(RopTable& t);  // oxcprpt_copy.cpp
 void register_message_rops(RopTable& t);  // oxcmsg.cpp
+void register_submission_rops(RopTable& t);  // oxomsg.cpp
 // register_table_rops is declared in oxctabl.h.
 
 // The complete table, and the factory the EMSMDB server uses.

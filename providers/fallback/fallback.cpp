@@ -2,6 +2,7 @@
 
 #include "libmapi/proptags.h"
 #include "mapistore/ids.h"
+#include "providers/fallback/content.h"
 #include "providers/fallback/sql.h"
 #include "providers/fallback/summary.h"
 
@@ -57,12 +58,12 @@ int64_t stored_size(Database& db, uint64_t mailbox, Id mid) {
 
 // ---------------------------------------------------------------- message
 
-class FallbackMessage : public Message {
+class FallbackMessage : public Message, public AttachmentSet {
 public:
     FallbackMessage(Database& db, IdAllocator& ids, const MailboxContext& ctx, Id fid, Id mid, bool associated,
                     bool is_new, bool writable)
-        : db_(db), ids_(ids), ctx_(ctx), store_(db, ctx.mailbox_id, ObjKind::Message), fid_(fid), mid_(mid),
-          associated_(associated), is_new_(is_new), writable_(writable) {}
+        : db_(db), ids_(ids), ctx_(ctx), store_(db, ctx.mailbox_id, ObjKind::Message), content_(db, ctx.mailbox_id),
+          fid_(fid), mid_(mid), associated_(associated), is_new_(is_new), writable_(writable) {}
 
     Id mid() const override { return mid_; }
     Id fid() const override { return fid_; }
@@ -141,15 +142,20 @@ public:
     // MS-OXCFXICS 2.2.1.2: every save is a change: new change number,
     // ChangeKey, PredecessorChangeList and LastModificationTime; SourceKey and
     // CreationTime at creation.
-    Id save() override {
+    using Message::save;
+    Id save(bool force) override {
         require_writable();
         return db_.transaction([&] {
             Bytes old_pcl;
             if (!is_new_) {
-                auto row = db_.query_one("SELECT mid FROM fallback_messages WHERE mailbox_id = ? AND mid = ? "
-                                         "AND deleted = 0 FOR UPDATE",
+                auto row = db_.query_one("SELECT change_number FROM fallback_messages WHERE mailbox_id = ? AND "
+                                         "mid = ? AND deleted = 0 FOR UPDATE",
                                          {ctx_.mailbox_id, mid_});
                 if (!row) throw StoreError(ec::ObjectDeleted, "the message was deleted");
+                // MS-OXCMSG 3.2.5.3: another save since this object read the
+                // message is a conflict, unless ForceSave.
+                if (!force && base_cn_ && row->u64(0) != base_cn_)
+                    throw StoreError(ec::ObjectModified, "the message was changed since it was opened");
                 PropTag pcl_tag[] = {PidTagPredecessorChangeList};
                 PropList pcl = store_.get(mid_, pcl_tag);
                 if (!pcl.empty() && !pcl[0].is_error()) old_pcl = std::get<Bytes>(pcl[0].value);
@@ -179,12 +185,81 @@ public:
             }
             Problems p = store_.set(mid_, values);
             if (!p.empty()) throw StoreError(p.front().error, "a property could not be saved");
+            if (recipients_dirty_) content_.replace_recipients(mid_, 0, *recipients_);
+            for (auto& [num, a] : changes_) content_.replace_attachment(mid_, 0, num, a.get());
             refresh_summary(db_, ctx_.mailbox_id, mid_);
             pending_.clear();
             deleted_.clear();
+            changes_.clear();
+            recipients_dirty_ = false;
             is_new_ = false;
+            base_cn_ = st.cn;
             return st.cn;
         });
+    }
+
+    // ---- recipients and attachments (content.h)
+    std::vector<Recipient> recipients() override {
+        if (!recipients_) recipients_ = is_new_ ? std::vector<Recipient>{} : content_.load_recipients(mid_, 0);
+        return *recipients_;
+    }
+    void set_recipients(std::vector<Recipient> r) override {
+        require_writable();
+        std::sort(r.begin(), r.end(), [](const Recipient& a, const Recipient& b) { return a.row_id < b.row_id; });
+        recipients_ = std::move(r);
+        recipients_dirty_ = true;
+    }
+    std::vector<uint32_t> attachment_numbers() override { return numbers(); }
+    std::unique_ptr<Cursor> query_attachments(const TableQuery& q) override { return query(q); }
+    std::unique_ptr<Attachment> open_attachment(uint32_t num, bool writable) override {
+        return open(num, writable, writable_);
+    }
+    std::unique_ptr<Attachment> create_attachment() override {
+        require_writable();
+        return create();
+    }
+    void delete_attachment(uint32_t num) override {
+        require_writable();
+        remove(num);
+    }
+    std::vector<uint32_t> base_numbers() override {
+        std::vector<uint32_t> out;
+        if (!is_new_)
+            for (auto& [num, id] : content_.attachment_ids(mid_, 0)) out.push_back(num);
+        return out;
+    }
+    std::shared_ptr<AttachmentData> base_attachment(uint32_t num) override {
+        if (is_new_) return nullptr;
+        auto ids = content_.attachment_ids(mid_, 0);
+        auto it = ids.find(num);
+        return it == ids.end() ? nullptr : content_.load_attachment(mid_, it->second);
+    }
+    // Table rows of stored attachments: one query for the page, unless a
+    // computed column (PidTagAttachSize) needs whole attachments.
+    std::map<uint32_t, PropList> base_rows(std::span<const uint32_t> nums, std::span<const PropTag> tags) override {
+        bool plain = std::none_of(tags.begin(), tags.end(), [](PropTag t) {
+            return is_attachment_computed(t) && prop_id(t) != prop_id(PidTagAttachNumber);
+        });
+        if (!plain || is_new_) return AttachmentSet::base_rows(nums, tags);
+        auto ids = content_.attachment_ids(mid_, 0);
+        std::vector<Id> objs;
+        std::vector<PropTag> stored;
+        for (uint32_t n : nums)
+            if (ids.count(n)) objs.push_back(ids[n]);
+        for (PropTag t : tags)
+            if (!is_attachment_computed(t)) stored.push_back(t);
+        auto values = PropStore(db_, ctx_.mailbox_id, ObjKind(kKindAttachment)).get_many(objs, stored);
+        std::map<uint32_t, PropList> out;
+        for (uint32_t n : nums) {
+            if (!ids.count(n)) continue;
+            auto& sv = values[ids[n]];
+            PropList row;
+            size_t si = 0;
+            for (PropTag t : tags)
+                row.push_back(is_attachment_computed(t) ? PropValue::i32(PidTagAttachNumber, int32_t(n)) : sv[si++]);
+            out[n] = std::move(row);
+        }
+        return out;
     }
 
 private:
@@ -201,10 +276,18 @@ private:
     IdAllocator& ids_;
     MailboxContext ctx_;
     PropStore store_;
+    ContentStore content_;
     Id fid_, mid_;
     bool associated_, is_new_, writable_;
     std::map<uint16_t, PropValue> pending_;
     std::set<uint16_t> deleted_;
+    std::optional<std::vector<Recipient>> recipients_;
+    bool recipients_dirty_ = false;
+
+public:
+    // The change number the message had when this object read it (conflict
+    // detection on save); 0: not checked.
+    Id base_cn_ = 0;
 };
 
 // ---------------------------------------------------------------- cursor
@@ -417,11 +500,13 @@ public:
     }
 
     std::unique_ptr<Message> open_message(Id mid, bool writable) override {
-        auto r = db_.query_one("SELECT associated FROM fallback_messages WHERE mailbox_id = ? AND mid = ? AND fid = ? "
-                               "AND deleted = 0",
+        auto r = db_.query_one("SELECT associated, change_number FROM fallback_messages WHERE mailbox_id = ? AND "
+                               "mid = ? AND fid = ? AND deleted = 0",
                                {ctx_.mailbox_id, mid, fid_});
         if (!r) throw StoreError(ec::NotFound, "message not found");
-        return std::make_unique<FallbackMessage>(db_, ids_, ctx_, fid_, mid, r->i64(0) != 0, false, writable);
+        auto m = std::make_unique<FallbackMessage>(db_, ids_, ctx_, fid_, mid, r->i64(0) != 0, false, writable);
+        m->base_cn_ = r->u64(1);
+        return m;
     }
 
     std::unique_ptr<Message> create_message(Id new_mid, bool associated) override {
@@ -448,7 +533,107 @@ public:
                              {ctx_.mailbox_id, mid});
                 }
             }
-            if (hard) msgs.remove_all(found);
+            if (hard) {
+                msgs.remove_all(found);
+                ContentStore(db_, ctx_.mailbox_id).delete_all(found);
+            }
+        });
+        return failed;
+    }
+
+    // Embedded messages of a copy are new objects: new ids.
+    void renumber_embedded(MessageData& m) {
+        for (auto& [num, a] : m.attachments) {
+            if (!a || !a->embedded) continue;
+            a->embedded->mid = ids_.allocate(ctx_.mailbox_id);
+            renumber_embedded(*a->embedded);
+        }
+    }
+
+    // One SELECT for the current values, one multi-row upsert for the
+    // changed ones; fallback_messages (change number, modified_at) is not
+    // touched: not a change (provider.h).
+    std::vector<Id> update_message_bits(std::span<const Id> mids, PropTag tag, uint32_t set,
+                                        uint32_t clear) override {
+        std::vector<Id> failed;
+        db_.transaction([&] {
+            failed.clear();
+            std::set<Id> live;
+            std::map<Id, uint32_t> current;
+            for (size_t i = 0; i < mids.size(); i += 500) {
+                auto chunk = mids.subspan(i, std::min<size_t>(500, mids.size() - i));
+                for (auto& r : db_.query("SELECT m.mid, p.v_int FROM fallback_messages m LEFT JOIN fallback_props p ON "
+                                         "p.mailbox_id = m.mailbox_id AND p.obj_kind = 2 AND p.obj_id = m.mid AND "
+                                         "p.prop_id = ? AND p.prop_type = 3 WHERE m.mailbox_id = ? AND m.fid = ? AND "
+                                         "m.deleted = 0 AND m.mid IN (" + sql_placeholders(chunk.size()) + ") FOR UPDATE",
+                                         id_list({unsigned(prop_id(tag)), ctx_.mailbox_id, fid_}, chunk))) {
+                    live.insert(r.u64(0));
+                    current[r.u64(0)] = uint32_t(r.opt_i64(1).value_or(0));
+                }
+            }
+            std::vector<std::pair<Id, PropValue>> changed;
+            for (Id mid : mids) {
+                if (!live.count(mid)) {
+                    failed.push_back(mid);
+                    continue;
+                }
+                uint32_t after = (current[mid] & ~clear) | set;
+                if (after != current[mid] || !current.count(mid))
+                    changed.emplace_back(mid, PropValue::i32(change_type(tag, PT_LONG), int32_t(after)));
+                current[mid] = after;  // a MID listed twice is changed once
+            }
+            PropStore(db_, ctx_.mailbox_id, ObjKind::Message).set_many(changed);
+            std::vector<Id> touched;
+            for (auto& [mid, v] : changed) touched.push_back(mid);
+            std::sort(touched.begin(), touched.end());
+            touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+            refresh_summaries(db_, ctx_.mailbox_id, touched);
+        });
+        return failed;
+    }
+
+    std::vector<Id> move_copy_messages(std::span<const Id> mids, const ObjectRef& dest, bool copy,
+                                       std::span<const Id> new_mids) override {
+        if (copy && new_mids.size() != mids.size()) throw StoreError(ec::InvalidParam, "one new id per copied message");
+        std::vector<Id> failed;
+        db_.transaction([&] {
+            failed.clear();
+            PropStore props(db_, ctx_.mailbox_id, ObjKind::Message);
+            ContentStore content(db_, ctx_.mailbox_id);
+            for (size_t i = 0; i < mids.size(); ++i) {
+                Id mid = mids[i];
+                auto r = db_.query_one("SELECT associated FROM fallback_messages WHERE mailbox_id = ? AND mid = ? AND "
+                                       "fid = ? AND deleted = 0 FOR UPDATE",
+                                       {ctx_.mailbox_id, mid, fid_});
+                if (!r) {
+                    failed.push_back(mid);
+                    continue;
+                }
+                bool associated = r->i64(0) != 0;
+                if (!copy) {
+                    // A move is a change of the message (MS-OXCFXICS: it appears in the destination).
+                    db_.exec("UPDATE fallback_messages SET fid = ? WHERE mailbox_id = ? AND mid = ?",
+                             {dest.id, ctx_.mailbox_id, mid});
+                    FallbackMessage moved(db_, ids_, ctx_, dest.id, mid, associated, false, true);
+                    moved.save();
+                    continue;
+                }
+                FallbackMessage dst(db_, ids_, ctx_, dest.id, new_mids[i], associated, true, true);
+                PropList values;
+                for (auto& v : props.get_all(mid)) {
+                    uint16_t id = prop_id(v.tag);
+                    if (id == prop_id(PidTagChangeKey) || id == prop_id(PidTagPredecessorChangeList) ||
+                        id == prop_id(PidTagSourceKey) || id == prop_id(PidTagChangeNumber))
+                        continue;  // a copy is a new object with its own ICS identity
+                    values.push_back(std::move(v));
+                }
+                dst.set_props(values);
+                dst.save();
+                MessageData copied = content.load_content(mid);
+                renumber_embedded(copied);
+                content.insert_content(new_mids[i], copied);
+                refresh_summary(db_, ctx_.mailbox_id, new_mids[i]);  // its size counts the content
+            }
         });
         return failed;
     }
@@ -482,6 +667,7 @@ std::string FallbackProvider::create_folder(const ObjectRef&, Id fid, FolderRole
 void FallbackProvider::delete_folder(const ObjectRef& folder) {
     // Set-based deletes: a big folder costs a few statements, not one per message.
     db_.transaction([&] {
+        ContentStore(db_, ctx_.mailbox_id).delete_folder_content(folder.id);
         db_.exec("DELETE p FROM fallback_props p JOIN fallback_messages m ON m.mailbox_id = p.mailbox_id AND "
                  "m.mid = p.obj_id WHERE p.mailbox_id = ? AND p.obj_kind = 2 AND m.fid = ?",
                  {ctx_.mailbox_id, folder.id});

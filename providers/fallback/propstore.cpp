@@ -305,6 +305,28 @@ Problems PropStore::set(Id obj, const PropList& values) {
     return problems;
 }
 
+void PropStore::set_many(std::span<const std::pair<Id, PropValue>> values) {
+    for (size_t i = 0; i < values.size(); i += 200) {
+        auto chunk = values.subspan(i, std::min<size_t>(200, values.size() - i));
+        Params p;
+        std::string rows;
+        for (const auto& [obj, v] : chunk) {
+            StoredValue s = encode_value(v);
+            rows += rows.empty() ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            for (Param x : {Param(mailbox_), Param(unsigned(kind_)), Param(obj), Param(unsigned(prop_id(v.tag))),
+                            Param(unsigned(s.type)), Param(s.v_int), Param(s.v_double), Param(s.v_text),
+                            Param(s.v_fold), Param(s.v_blob), Param(s.sort_key)})
+                p.push_back(std::move(x));
+        }
+        db_.exec("INSERT INTO fallback_props (mailbox_id, obj_kind, obj_id, prop_id, prop_type, v_int, v_double, "
+                 "v_text, v_fold, v_blob, sort_key) VALUES " + rows +
+                     " ON DUPLICATE KEY UPDATE prop_type = VALUES(prop_type), v_int = VALUES(v_int), "
+                     "v_double = VALUES(v_double), v_text = VALUES(v_text), v_fold = VALUES(v_fold), "
+                     "v_blob = VALUES(v_blob), sort_key = VALUES(sort_key)",
+                 p);
+    }
+}
+
 void PropStore::remove(Id obj, std::span<const PropTag> tags) {
     if (tags.empty()) return;
     Params p{mailbox_, unsigned(kind_), obj};

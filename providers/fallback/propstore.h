@@ -16,7 +16,7 @@ namespace mg::store::fallback {
 
 // obj_kind values. Recipients (3) and attachments (4) are the extension
 // point for the message-content issue: same table, their own obj ids.
-enum class ObjKind : uint8_t { Folder = 1, Message = 2 };
+enum class ObjKind : uint8_t { Folder = 1, Message = 2 };  // 3-5: providers/fallback/content.h
 
 // A value as stored: which columns hold it.
 struct StoredValue {
@@ -64,6 +64,9 @@ public:
     std::map<Id, PropList> get_many(std::span<const Id> objs, std::span<const PropTag> tags);
     // Upserts; values that cannot be stored become problems.
     Problems set(Id obj, const PropList& values);
+    // Upserts one value on each of many objects in multi-row statements;
+    // throws StoreError for a value that cannot be stored.
+    void set_many(std::span<const std::pair<Id, PropValue>> values);
     void remove(Id obj, std::span<const PropTag> tags);
     void remove_all(Id obj);
     void remove_all(std::span<const Id> objs);

@@ -1,6 +1,7 @@
 #include "providers/fallback/summary.h"
 
 #include "common/bytes.h"
+#include "providers/fallback/content.h"
 
 #include <bit>
 #include <cstring>
@@ -39,8 +40,9 @@ uint64_t read_le64(ByteView v) {
 
 }  // namespace
 
-Summary make_summary(const PropList& stored) {
+Summary make_summary(const PropList& stored, int64_t content_size) {
     Summary s;
+    s.size = content_size;
     ByteWriter w;
     w.u8(kVersion);
     for (const PropValue& v : stored) {
@@ -97,14 +99,27 @@ PropList read_summary(ByteView image, std::span<const PropTag> tags, std::vector
     return out;
 }
 
-static void write_summary(Database& db, uint64_t mailbox, Id mid, const Summary& s) {
-    db.exec("UPDATE fallback_messages SET summary = ?, stored_size = ? WHERE mailbox_id = ? AND mid = ?",
-            {s.image, s.size, mailbox, mid});
+namespace {
+
+// The summaries of `mids`, built from the source of truth and written.
+std::map<Id, Summary> rebuild(Database& db, uint64_t mailbox, std::span<const Id> mids) {
+    std::map<Id, Summary> out;
+    if (mids.empty()) return out;
+    auto all = PropStore(db, mailbox, ObjKind::Message).get_all_many(mids);
+    auto content = ContentStore(db, mailbox).content_sizes(mids);
+    for (Id mid : mids) {
+        auto c = content.find(mid);
+        Summary s = make_summary(all[mid], c == content.end() ? 0 : c->second);
+        db.exec("UPDATE fallback_messages SET summary = ?, stored_size = ? WHERE mailbox_id = ? AND mid = ?",
+                {s.image, s.size, mailbox, mid});
+        out.emplace(mid, std::move(s));
+    }
+    return out;
 }
 
-void refresh_summary(Database& db, uint64_t mailbox, Id mid) {
-    write_summary(db, mailbox, mid, make_summary(PropStore(db, mailbox, ObjKind::Message).get_all(mid)));
-}
+}  // namespace
+
+void refresh_summaries(Database& db, uint64_t mailbox, std::span<const Id> mids) { rebuild(db, mailbox, mids); }
 
 SummaryPage read_page(Database& db, uint64_t mailbox, std::span<const Id> mids, std::span<const PropTag> tags) {
     SummaryPage page;
@@ -133,10 +148,7 @@ SummaryPage read_page(Database& db, uint64_t mailbox, std::span<const Id> mids, 
     // Images written before the column existed (or damaged): rebuilt now from
     // one query for all of them, so the next read of these messages is cheap.
     if (!missing.empty()) {
-        auto all = PropStore(db, mailbox, ObjKind::Message).get_all_many(missing);
-        for (Id mid : missing) {
-            Summary s = make_summary(all[mid]);
-            write_summary(db, mailbox, mid, s);
+        for (auto& [mid, s] : rebuild(db, mailbox, missing)) {
             std::vector<size_t> big;
             page.values[mid] = read_summary(s.image, tags, big);
             page.sizes[mid] = s.size;

@@ -33,8 +33,8 @@ struct Summary {
 };
 
 // The image and size of a message's stored properties (as PropStore::get_all
-// returns them).
-Summary make_summary(const PropList& stored);
+// returns them); `content_size`: what its recipients and attachments add.
+Summary make_summary(const PropList& stored, int64_t content_size = 0);
 
 // The values of `tags` (as PropStore::get does: as_requested conversions,
 // ecNotFound when absent) from an image. Tags whose value is too large for
@@ -42,8 +42,13 @@ Summary make_summary(const PropList& stored);
 // A damaged image throws DecodeError.
 PropList read_summary(ByteView image, std::span<const PropTag> tags, std::vector<size_t>& large);
 
-// Rewrites the image and size of `mid` from fallback_props.
-void refresh_summary(Database& db, uint64_t mailbox, Id mid);
+// Rewrites the images and sizes of messages from fallback_props and their
+// recipients/attachments: every writer calls it after changing a message.
+void refresh_summaries(Database& db, uint64_t mailbox, std::span<const Id> mids);
+inline void refresh_summary(Database& db, uint64_t mailbox, Id mid) {
+    Id one[] = {mid};
+    refresh_summaries(db, mailbox, one);
+}
 
 // A page of messages: mid -> values of `tags` (computed tags excluded by the
 // caller) and stored sizes. Reads the images, rebuilds missing ones, and

@@ -7,6 +7,7 @@
 // Whatever decodes must re-encode; its canonical encoding must decode to the
 // same value and re-encode identically.
 #include "libmapi/rops.h"
+#include "tests/fuzz/rop_roundtrip.h"
 
 #include <cstdlib>
 
@@ -14,39 +15,6 @@ using namespace mg;
 using namespace mg::rop;
 
 namespace {
-
-template <class R>
-void check_request(ByteView body) {
-    typename R::Request rq{};
-    try {
-        Pull in(body);
-        R::Request::fields(rq, in);
-    } catch (const DecodeError&) {
-        return;
-    }
-    Bytes canonical = encode_request<R>(rq);  // must not throw: decoding enforces encoding's limits
-    auto again = decode_request<R>(canonical);
-    if (!(again == rq)) abort();
-    if (encode_request<R>(again) != canonical) abort();
-}
-
-template <class R>
-void check_response(ByteView body) {
-    Reply<R> r;
-    try {
-        Pull in(body);
-        in.u8(r.index);
-        in.u32(r.return_value);
-        in.set_return_value(r.return_value);
-        if (body_on<R>(r.return_value)) R::Response::fields(r.body, in);
-    } catch (const DecodeError&) {
-        return;
-    }
-    Bytes canonical = encode_response<R>(r);
-    auto again = decode_response<R>(canonical);
-    if (!(again == r)) abort();
-    if (encode_response<R>(again) != canonical) abort();
-}
 
 template <class R>
 void check_special(ByteView body) {
@@ -71,8 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (data[0] == RopBackoff::kId) check_special<RopBackoff>(body);
     if (data[0] == RopBufferTooSmall::kId) check_special<RopBufferTooSmall>(body);
     with_rop(data[0], [&]<class R>() {
-        check_request<R>(body);
-        check_response<R>(body);
+        fuzz::check_request<R>(body);
+        fuzz::check_response<R>(body);
     });
     return 0;
 }

@@ -84,6 +84,11 @@ TEST(Db, ReconnectsAfterLostConnection) {
         CHECK_THROWS(DbError, db->exec("INSERT INTO t (id) VALUES (8)"));
     }
     LONGS_EQUAL(0, db->query_one("SELECT COUNT(*) FROM t")->i64(0));
+    // A connection that died while idle is replaced when a transaction
+    // starts (nothing was done in it yet), and the transaction completes.
+    killer->exec_text("KILL CONNECTION " + std::to_string(db->query_one("SELECT CONNECTION_ID()")->u64(0)));
+    db->transaction([&] { db->exec("INSERT INTO t (id) VALUES (9)"); });
+    LONGS_EQUAL(1, db->query_one("SELECT COUNT(*) FROM t")->i64(0));
 }
 
 TEST(Db, Pool) {

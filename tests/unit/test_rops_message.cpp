@@ -3,6 +3,7 @@
 // round trips (including truncation) otherwise.
 #include "libmapi/proptags.h"
 #include "libmapi/rops_message.h"
+#include "libmapi/rops_submission.h"
 
 #include "tests/unit/testutil.h"
 
@@ -51,6 +52,7 @@ TEST_GROUP(RopsMessage){};
 TEST(RopsMessage, NamesMatchTheRopIdTable) {
     auto check = [](const char* name, uint8_t id) { STRCMP_EQUAL(name, rop_name(id)); };
     std::apply([&](auto... r) { (check(decltype(r)::kName, decltype(r)::kId), ...); }, MessageRops{});
+    std::apply([&](auto... r) { (check(decltype(r)::kName, decltype(r)::kId), ...); }, SubmissionRops{});
 }
 
 // MS-OXCMSG 4.8.1: 0c 00 00 01 0a (SaveFlags 0x0A).
@@ -186,4 +188,136 @@ TEST(RopsMessage, MessageStatus) {
     rs.index = 1;
     rs.body.message_status_flags = 0x1000;
     response_is(rs, "20 01 00000000 00100000");
+}
+
+TEST(RopsMessage, RecipientRops) {
+    RopRemoveAllRecipients::Request ra;
+    ra.in_index = 1;
+    request_is<RopRemoveAllRecipients>(ra, "0d 00 01 00000000");
+    Reply<RopRemoveAllRecipients> rr;
+    rr.index = 1;
+    response_is(rr, "0d 01 00000000");
+
+    RopModifyRecipients::Request m;
+    m.in_index = 1;
+    m.columns = {0x5FFF0003};
+    m.rows.resize(2);
+    m.rows[0].row_id = 0;
+    m.rows[0].recipient_type = kRecipTo;
+    m.rows[0].recipient_row = {0x00, 0x00, 0x00, 0x00, 0x00};
+    m.rows[1].row_id = 1;  // size 0: removal
+    request_is<RopModifyRecipients>(m, "0e 00 01 0100 0300ff5f 0200 00000000 01 0500 0000000000 01000000 00 0000");
+
+    RopReadRecipients::Request rd;
+    rd.in_index = 1;
+    rd.row_id = 2;
+    request_is<RopReadRecipients>(rd, "0f 00 01 02000000 0000");
+    Reply<RopReadRecipients> rdr;
+    rdr.index = 1;
+    rdr.body.rows.resize(1);
+    rdr.body.rows[0].row_id = 2;
+    rdr.body.rows[0].recipient_type = kRecipCc;
+    rdr.body.rows[0].code_page_id = 0x04E4;
+    rdr.body.rows[0].recipient_row = {0x00, 0x00, 0x00, 0x00, 0x00};
+    response_is(rdr, "0f 01 00000000 01 02000000 02 e404 0000 0500 0000000000");
+
+    RopReloadCachedInformation::Request rl;
+    rl.in_index = 1;
+    request_is<RopReloadCachedInformation>(rl, "10 00 01 0000");
+    Reply<RopReloadCachedInformation> rlr;
+    rlr.index = 1;
+    rlr.body.normalized_subject = "Hi";
+    rlr.body.recipient_count = 3;
+    rlr.body.recipient_columns = {0x5FFF0003};
+    rlr.body.rows.resize(1);
+    rlr.body.rows[0].recipient_type = kRecipBcc;
+    rlr.body.rows[0].code_page_id = 0x04E4;
+    rlr.body.rows[0].recipient_row = {0x00, 0x00, 0x00, 0x00, 0x00};
+    response_is(rlr, "10 01 00000000 00 00 03 48 69 00 0300 0100 0300ff5f 01 03 e404 0000 0500 0000000000");
+}
+
+TEST(RopsMessage, AttachmentRops) {
+    GetTableRequest t;
+    t.in_index = 1;
+    t.out_index = 2;
+    request_is<RopGetAttachmentTable>(t, "21 00 01 02 00");
+    RopOpenAttachment::Request oa;
+    oa.in_index = 1;
+    oa.out_index = 2;
+    oa.open_attachment_flags = RopOpenAttachment::kReadWrite;
+    oa.attachment_id = 7;
+    request_is<RopOpenAttachment>(oa, "22 00 01 02 01 07000000");
+    OutputOnly ca{0, 1, 2};
+    request_is<RopCreateAttachment>(ca, "23 00 01 02");
+    Reply<RopCreateAttachment> car;
+    car.index = 2;
+    car.body.attachment_id = 7;
+    response_is(car, "23 02 00000000 07000000");
+    RopDeleteAttachment::Request da;
+    da.in_index = 1;
+    da.attachment_id = 7;
+    request_is<RopDeleteAttachment>(da, "24 00 01 07000000");
+    RopSaveChangesAttachment::Request sa;
+    sa.out_index = 1;
+    sa.in_index = 2;
+    sa.save_flags = 0x0A;
+    request_is<RopSaveChangesAttachment>(sa, "25 00 01 02 0a");
+    RopOpenEmbeddedMessage::Request oe;
+    oe.in_index = 2;
+    oe.out_index = 3;
+    oe.code_page_id = 0x0FFF;
+    oe.open_mode_flags = RopOpenEmbeddedMessage::kCreate;
+    request_is<RopOpenEmbeddedMessage>(oe, "46 00 02 03 ff0f 02");
+    Reply<RopOpenEmbeddedMessage> oer;
+    oer.index = 3;
+    oer.body.message_id = 0x0100000000000009ULL;
+    response_is(oer, "46 03 00000000 00 0900000000000001 00 00 00 0000 0000 00");
+    Reply<RopGetValidAttachments> gv;
+    gv.index = 1;
+    gv.body.attachment_ids = {0, 2};
+    response_is(gv, "52 01 00000000 0200 00000000 02000000");
+    // A count larger than what follows is refused before allocating.
+    CHECK(throws_decode_error([] { decode_response<RopGetValidAttachments>(hex("52 01 00000000 ffff 00000000")); }));
+}
+
+TEST(RopsMessage, SubmissionRops) {
+    RopSubmitMessage::Request sm;
+    sm.in_index = 1;
+    sm.submit_flags = 0x02;
+    request_is<RopSubmitMessage>(sm, "32 00 01 02");
+    RopAbortSubmit::Request ab;
+    ab.folder_id = 1;
+    ab.message_id = 2;
+    request_is<RopAbortSubmit>(ab, "34 00 00 0100000000000000 0200000000000000");
+    Reply<RopGetAddressTypes> at;
+    at.body.address_types = {"EX", "SMTP"};
+    response_is(at, "49 00 00000000 0200 0800 455800 534d545000");
+    // AddressTypeSize must cover the strings exactly.
+    CHECK(throws_decode_error([] { decode_response<RopGetAddressTypes>(hex("49 00 00000000 0100 0400 455800 00")); }));
+    RopSpoolerLockMessage::Request sl;
+    sl.message_id = 3;
+    sl.lock_state = 1;
+    request_is<RopSpoolerLockMessage>(sl, "48 00 00 0300000000000000 01");
+    Reply<RopTransportSend> ts;
+    response_is(ts, "4a 00 00000000 01");
+    ts.body.values = mapi::PropList{mapi::PropValue::i32(mapi::PidTagImportance, 2)};
+    response_is(ts, "4a 00 00000000 00 0100 03001700 02000000");
+    RopTransportNewMail::Request nm;
+    nm.message_id = 1;
+    nm.folder_id = 2;
+    nm.message_class = "IPM.Note";
+    nm.message_flags = 0x10;
+    request_is<RopTransportNewMail>(nm, "51 00 00 0100000000000000 0200000000000000 49504d2e4e6f746500 10000000");
+    Reply<RopGetTransportFolder> tf;
+    tf.body.folder_id = 5;
+    response_is(tf, "6d 00 00000000 0500000000000000");
+    RopOptionsData::Request od;
+    od.address_type = "SMTP";
+    od.want_win32 = true;
+    request_is<RopOptionsData>(od, "6f 00 00 534d545000 01");
+    Reply<RopOptionsData> odr;
+    response_is(odr, "6f 00 00000000 01 0000 0000");
+    odr.body.help_file = {0x01};
+    odr.body.help_file_name = "h";
+    response_is(odr, "6f 00 00000000 01 0000 0100 01 6800");
 }
