@@ -244,6 +244,56 @@ std::vector<std::string> all_values(LDAP* ld, LDAPMessage* e, const char* attr) 
 
 }  // namespace
 
+namespace {
+
+// A subtree search with simple paged results (RFC 2696; Samba caps a page at
+// MaxPageSize, 1000): `each` sees every entry. Returns the LDAP result code
+// of a failed page (LDAP_SUCCESS when all pages came).
+template <class F>
+int paged_search(LDAP* ld, const std::string& base, const std::string& filter, const char* const* attrs,
+                 timeval tv, F&& each) {
+    berval* cookie = nullptr;
+    do {
+        LDAPControl* page = nullptr;
+        int rc = ldap_create_page_control(ld, 1000, cookie, 0, &page);
+        if (cookie) ber_bvfree(cookie);
+        cookie = nullptr;
+        if (rc != LDAP_SUCCESS) return rc;
+        LDAPControl* sctrls[] = {page, nullptr};
+        LDAPMessage* res = nullptr;
+        rc = ldap_search_ext_s(ld, base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(), const_cast<char**>(attrs), 0,
+                               sctrls, nullptr, &tv, 0, &res);
+        ldap_control_free(page);
+        MessagePtr holder(res);
+        if (rc != LDAP_SUCCESS) return rc;
+        for (LDAPMessage* e = ldap_first_entry(ld, res); e; e = ldap_next_entry(ld, e)) each(e);
+        LDAPControl** rctrls = nullptr;
+        int err = 0;
+        rc = ldap_parse_result(ld, res, &err, nullptr, nullptr, nullptr, &rctrls, 0);
+        if (rc == LDAP_SUCCESS && rctrls) {
+            LDAPControl* pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, nullptr);
+            ber_int_t count = 0;
+            berval c{0, nullptr};
+            if (pr && ldap_parse_pageresponse_control(ld, pr, &count, &c) == LDAP_SUCCESS && c.bv_len > 0)
+                cookie = ber_bvdup(&c);
+            if (c.bv_val) ber_memfree(c.bv_val);
+        }
+        if (rctrls) ldap_controls_free(rctrls);
+    } while (cookie);
+    return LDAP_SUCCESS;
+}
+
+std::string dn_of(LDAP* ld, LDAPMessage* e) {
+    std::string out;
+    if (char* dn = ldap_get_dn(ld, e)) {
+        out = dn;
+        ldap_memfree(dn);
+    }
+    return out;
+}
+
+}  // namespace
+
 std::vector<nspi::DirEntry> LdapDirectory::list_entries() {
     return with_ldap([&] {
         std::vector<nspi::DirEntry> out;
@@ -251,45 +301,85 @@ std::vector<nspi::DirEntry> LdapDirectory::list_entries() {
         for (int a = 0; a < nspi::kDirAttrCount; ++a) attrs.push_back(nspi::dir_attr_name(nspi::DirAttr(a)));
         attrs.push_back(nullptr);
         timeval tv{static_cast<time_t>(opt_.timeout.count()), 0};
-        // Simple paged results (RFC 2696): Samba caps a page at MaxPageSize (1000).
-        berval* cookie = nullptr;
-        do {
-            LDAPControl* page = nullptr;
-            int rc = ldap_create_page_control(ld_, 1000, cookie, 0, &page);
-            if (cookie) ber_bvfree(cookie);
-            cookie = nullptr;
-            check_rc(ld_, rc, "page control");
-            LDAPControl* sctrls[] = {page, nullptr};
+        int rc = paged_search(ld_, base_dn_, kAddressBookFilter, attrs.data(), tv, [&](LDAPMessage* e) {
+            nspi::DirEntry d;
+            d.dn = dn_of(ld_, e);
+            for (int a = 0; a < nspi::kDirAttrCount; ++a)
+                d.attrs[size_t(a)] = all_values(ld_, e, nspi::dir_attr_name(nspi::DirAttr(a)));
+            out.push_back(std::move(d));
+        });
+        check_rc(ld_, rc, opt_.uri + ": address book search");
+        return out;
+    });
+}
+
+std::vector<std::string> LdapDirectory::member_dns_locked(const std::string& filter) {
+    std::vector<std::string> out;
+    const char* attrs[] = {"1.1", nullptr};  // no attributes: the DNs only
+    timeval tv{static_cast<time_t>(opt_.timeout.count()), 0};
+    std::string f = std::string("(&") + kAddressBookFilter + filter + ")";
+    int rc = paged_search(ld_, base_dn_, f, attrs, tv, [&](LDAPMessage* e) { out.push_back(dn_of(ld_, e)); });
+    if (rc == LDAP_FILTER_ERROR) {
+        LOG_WARN("directory: address list filter %s is not a valid LDAP filter: the list stays empty", filter.c_str());
+        return {};
+    }
+    check_rc(ld_, rc, opt_.uri + ": address list search");
+    return out;
+}
+
+// MS-OXOABK 2.2.1 / the layout provision/mapigate_provision/organization.py
+// writes: CN=Microsoft Exchange,CN=Services,<config> names the Global Address
+// List (globalAddressList) and the roots of the address list trees
+// (addressBookRoots); the lists are addressBookContainer objects whose
+// purportedSearch selects their recipients.
+std::vector<nspi::DirAddressList> LdapDirectory::address_lists() {
+    return with_ldap([&] {
+        std::vector<nspi::DirAddressList> out;
+        if (config_dn_.empty()) return out;
+        timeval tv{static_cast<time_t>(opt_.timeout.count()), 0};
+        auto search = [&](const std::string& base, int scope, const char* filter, const char* const* attrs,
+                          auto&& each) {
             LDAPMessage* res = nullptr;
-            rc = ldap_search_ext_s(ld_, base_dn_.c_str(), LDAP_SCOPE_SUBTREE, kAddressBookFilter,
-                                   const_cast<char**>(attrs.data()), 0, sctrls, nullptr, &tv, 0, &res);
-            ldap_control_free(page);
+            int rc = ldap_search_ext_s(ld_, base.c_str(), scope, filter, const_cast<char**>(attrs), 0, nullptr,
+                                       nullptr, &tv, 0, &res);
             MessagePtr holder(res);
-            check_rc(ld_, rc, opt_.uri + ": address book search");
-            for (LDAPMessage* e = ldap_first_entry(ld_, res); e; e = ldap_next_entry(ld_, e)) {
-                nspi::DirEntry d;
-                char* dn = ldap_get_dn(ld_, e);
-                if (dn) {
-                    d.dn = dn;
-                    ldap_memfree(dn);
-                }
-                for (int a = 0; a < nspi::kDirAttrCount; ++a)
-                    d.attrs[size_t(a)] = all_values(ld_, e, nspi::dir_attr_name(nspi::DirAttr(a)));
-                out.push_back(std::move(d));
+            if (rc == LDAP_NO_SUCH_OBJECT) return;
+            check_rc(ld_, rc, opt_.uri + ": " + base);
+            for (LDAPMessage* e = ldap_first_entry(ld_, res); e; e = ldap_next_entry(ld_, e)) each(e);
+        };
+        std::vector<std::string> gals, roots;
+        const char* root_attrs[] = {"globalAddressList", "addressBookRoots", nullptr};
+        search("CN=Microsoft Exchange,CN=Services," + config_dn_, LDAP_SCOPE_BASE, "(objectClass=*)", root_attrs,
+               [&](LDAPMessage* e) {
+                   gals = all_values(ld_, e, "globalAddressList");
+                   roots = all_values(ld_, e, "addressBookRoots");
+               });
+        const char* list_attrs[] = {"displayName", "cn", "objectGUID", "purportedSearch", nullptr};
+        auto add = [&](LDAPMessage* e, int parent, bool global) {
+            nspi::DirAddressList l;
+            l.dn = dn_of(ld_, e);
+            l.name = first_value(ld_, e, "displayName");
+            if (l.name.empty()) l.name = first_value(ld_, e, "cn");
+            l.guid = first_value(ld_, e, "objectGUID");
+            l.parent = parent;
+            l.global = global;
+            std::string filter = first_value(ld_, e, "purportedSearch");
+            l.has_filter = !filter.empty();
+            if (l.has_filter) l.members = member_dns_locked(filter);
+            out.push_back(std::move(l));
+        };
+        const char* kList = "(objectClass=addressBookContainer)";
+        for (const auto& g : gals)
+            search(g, LDAP_SCOPE_BASE, kList, list_attrs, [&](LDAPMessage* e) { add(e, -1, true); });
+        for (const auto& r : roots) {
+            size_t first = out.size();
+            search(r, LDAP_SCOPE_BASE, kList, list_attrs, [&](LDAPMessage* e) { add(e, -1, false); });
+            // Breadth first, so a parent always precedes its children.
+            for (size_t i = first; i < out.size() && out.size() < 1000; ++i) {
+                std::string base = out[i].dn;
+                search(base, LDAP_SCOPE_ONELEVEL, kList, list_attrs, [&](LDAPMessage* e) { add(e, int(i), false); });
             }
-            LDAPControl** rctrls = nullptr;
-            int err = 0;
-            rc = ldap_parse_result(ld_, res, &err, nullptr, nullptr, nullptr, &rctrls, 0);
-            if (rc == LDAP_SUCCESS && rctrls) {
-                LDAPControl* pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, nullptr);
-                ber_int_t count = 0;
-                berval c{0, nullptr};
-                if (pr && ldap_parse_pageresponse_control(ld_, pr, &count, &c) == LDAP_SUCCESS && c.bv_len > 0)
-                    cookie = ber_bvdup(&c);
-                if (c.bv_val) ber_memfree(c.bv_val);
-            }
-            if (rctrls) ldap_controls_free(rctrls);
-        } while (cookie);
+        }
         return out;
     });
 }
@@ -356,6 +446,33 @@ void LdapDirectory::replace_binary(const std::string& dn, const char* attr, cons
         int rc = ldap_modify_ext_s(ld_, dn.c_str(), mods, nullptr, nullptr);
         if (rc == LDAP_NO_SUCH_ATTRIBUTE && values.empty()) return;
         check_rc(ld_, rc, opt_.uri + ": modify " + dn);
+    });
+}
+
+void LdapDirectory::modify_links(const std::string& dn, const char* attr, const std::vector<std::string>& add,
+                                 const std::vector<std::string>& remove) {
+    if (add.empty() && remove.empty()) return;
+    with_ldap([&] {
+        auto values = [](const std::vector<std::string>& v) {
+            std::vector<char*> p;
+            for (const auto& x : v) p.push_back(const_cast<char*>(x.c_str()));
+            p.push_back(nullptr);
+            return p;
+        };
+        std::vector<char*> av = values(add), rv = values(remove);
+        LDAPMod madd{}, mdel{};
+        madd.mod_op = LDAP_MOD_ADD;
+        madd.mod_type = const_cast<char*>(attr);
+        madd.mod_values = av.data();
+        mdel.mod_op = LDAP_MOD_DELETE;
+        mdel.mod_type = const_cast<char*>(attr);
+        mdel.mod_values = rv.data();
+        std::vector<LDAPMod*> mods;
+        if (!add.empty()) mods.push_back(&madd);
+        if (!remove.empty()) mods.push_back(&mdel);
+        mods.push_back(nullptr);
+        int rc = ldap_modify_ext_s(ld_, dn.c_str(), mods.data(), nullptr, nullptr);
+        check_rc(ld_, rc, opt_.uri + ": modify " + attr + " of " + dn);
     });
 }
 

@@ -49,9 +49,12 @@ public:
     // nspi::AddressDirectory
     std::vector<nspi::DirEntry> list_entries() override;
     nspi::LargeAttrs large_attributes(const std::string& dn) override;
+    std::vector<nspi::DirAddressList> address_lists() override;
     std::string server_fqdn() override;
     std::string fqdn_of_server(const std::string& legacy_dn) override;
     void replace_binary(const std::string& dn, const char* attr, const std::vector<Bytes>& values) override;
+    void modify_links(const std::string& dn, const char* attr, const std::vector<std::string>& add,
+                      const std::vector<std::string>& remove) override;
 
     // The LDAP filter of the entries the address book lists.
     static const char* const kAddressBookFilter;
@@ -63,6 +66,8 @@ private:
     void connect_locked();
     void disconnect_locked();
     std::optional<emsmdb::DirectoryUser> search_locked(const std::string& sid);
+    // DNs of the address book entries that also match `filter` (paged).
+    std::vector<std::string> member_dns_locked(const std::string& filter);
 
     struct Entry {
         std::optional<emsmdb::DirectoryUser> user;

@@ -1,6 +1,7 @@
 #include "mapiproxy/servers/oxnspi.h"
 
 #include "common/log.h"
+#include "mapiproxy/servers/oxoabkt_templates.h"
 #include "libmapi/propcodec.h"
 #include "libmapi/restriction.h"
 
@@ -118,7 +119,7 @@ constexpr uint32_t MAPI_ABCONT = 4, MAPI_MAILUSER = 6, MAPI_DISTLIST = 8;
 constexpr uint32_t AB_RECIPIENTS = 1, AB_SUBCONTAINERS = 2, AB_UNMODIFIABLE = 8;
 // dwFlags bits (2.2.1.4 Retrieve Property Flags, 2.2.1.5 NspiGetSpecialTable Flags, 2.2.1.6 QueryColumns).
 constexpr uint32_t fEphID = 0x2, NspiAddressCreationTemplates = 0x2, NspiUnicodeStrings = 0x4,
-                   NspiUnicodeProptypes = 0x80000000, TI_TEMPLATE = 0x1, TI_SCRIPT = 0x4;
+                   NspiUnicodeProptypes = 0x80000000, TI_TEMPLATE = 0x1, TI_SCRIPT = 0x4, TI_EMT = 0x10;
 
 // Every column the address book serves (NspiQueryColumns, NspiGetPropList).
 const std::vector<PropTag> kAllColumns = {
@@ -287,9 +288,11 @@ public:
     std::shared_ptr<const Snapshot> current() {
         std::lock_guard<std::mutex> lk(load_mu_);
         auto now = std::chrono::steady_clock::now();
-        if (snap_ && now - snap_->loaded < opt_.reload_after) return snap_;
+        if (snap_ && !stale_ && now - snap_->loaded < opt_.reload_after) return snap_;
         try {
-            snap_ = build(dir_->list_entries());
+            auto entries = dir_->list_entries();
+            snap_ = build(std::move(entries), dir_->address_lists());
+            stale_ = false;
         } catch (const std::exception& e) {
             if (!snap_) throw;
             LOG_WARN("nspi: directory reload failed, serving the previous snapshot: %s", e.what());
@@ -299,9 +302,14 @@ public:
 
     AddressDirectory& dir() { return *dir_; }
     const Options& opt() const { return opt_; }
+    // After a change written to the directory: the next call reloads.
+    void invalidate() {
+        std::lock_guard<std::mutex> lk(load_mu_);
+        stale_ = true;
+    }
 
 private:
-    std::shared_ptr<const Snapshot> build(std::vector<DirEntry> list) {
+    std::shared_ptr<const Snapshot> build(std::vector<DirEntry> list, std::vector<DirAddressList> lists) {
         auto s = std::make_shared<Snapshot>();
         s->entries.reserve(list.size());
         for (auto& d : list) {
@@ -339,46 +347,96 @@ private:
             s->by_ldn[lower(e.ldn)] = i;
             s->by_dn[lower(e.d.dn)] = i;
         }
-        auto add = [&](const char* name, uint32_t id, uint32_t flags, uint32_t depth, int parent) {
-            Container c;
-            c.mid = kFirstContainerMid + uint32_t(s->containers.size());
-            c.id = id == UINT32_MAX ? c.mid : id;
-            c.name = name;
-            c.guid = name_guid(std::string("mapigate address list ") + name);
-            c.flags = flags;
-            c.depth = depth;
-            c.parent = parent;
-            s->containers.push_back(std::move(c));
-            return int(s->containers.size() - 1);
-        };
-        // MS-OXOABK 2.2.? / 3.1.4.1.3: the GAL first, then All Address Lists and its children.
-        int gal = add("Default Global Address List", 0, AB_RECIPIENTS | AB_UNMODIFIABLE, 0, -1);
-        int all = add("All Address Lists", UINT32_MAX, AB_SUBCONTAINERS | AB_UNMODIFIABLE, 0, -1);
-        int users = add("All Users", UINT32_MAX, AB_RECIPIENTS | AB_UNMODIFIABLE, 1, all);
-        int groups = add("All Groups", UINT32_MAX, AB_RECIPIENTS | AB_UNMODIFIABLE, 1, all);
-        int contacts = add("All Contacts", UINT32_MAX, AB_RECIPIENTS | AB_UNMODIFIABLE, 1, all);
-        int rooms = add("All Rooms", UINT32_MAX, AB_RECIPIENTS | AB_UNMODIFIABLE, 1, all);
-        for (uint32_t i = 0; i < s->entries.size(); ++i) {
-            s->containers[size_t(gal)].rows.push_back(i);
-            switch (s->entries[i].kind) {
-            case Kind::User: s->containers[size_t(users)].rows.push_back(i); break;
-            case Kind::Room:
-                s->containers[size_t(users)].rows.push_back(i);
-                s->containers[size_t(rooms)].rows.push_back(i);
-                break;
-            case Kind::Group: s->containers[size_t(groups)].rows.push_back(i); break;
-            case Kind::Contact: s->containers[size_t(contacts)].rows.push_back(i); break;
-            }
+        if (!lists.empty()) {
+            add_directory_lists(*s, lists);
+        } else {
+            add_generated_lists(*s);
         }
         s->loaded = std::chrono::steady_clock::now();
         LOG_DEBUG("nspi: address book snapshot of %zu entries", s->entries.size());
         return s;
     }
 
+    static int add_container(Snapshot& s, const std::string& name, uint32_t id, uint32_t flags, uint32_t depth,
+                             int parent, const Guid& guid) {
+        Container c;
+        c.mid = kFirstContainerMid + uint32_t(s.containers.size());
+        c.id = id == UINT32_MAX ? c.mid : id;
+        c.name = name;
+        c.guid = guid;
+        c.flags = flags;
+        c.depth = depth;
+        c.parent = parent;
+        s.containers.push_back(std::move(c));
+        return int(s.containers.size() - 1);
+    }
+
+    // No address lists in the directory: the GAL first, then All Address
+    // Lists and its children (MS-OXNSPI 3.1.4.1.3).
+    static void add_generated_lists(Snapshot& s) {
+        auto add = [&](const char* name, uint32_t id, uint32_t flags, uint32_t depth, int parent) {
+            return add_container(s, name, id, flags, depth, parent,
+                                 name_guid(std::string("mapigate address list ") + name));
+        };
+        int gal = add("Default Global Address List", 0, AB_RECIPIENTS | AB_UNMODIFIABLE, 0, -1);
+        int all = add("All Address Lists", UINT32_MAX, AB_SUBCONTAINERS | AB_UNMODIFIABLE, 0, -1);
+        int users = add("All Users", UINT32_MAX, AB_RECIPIENTS | AB_UNMODIFIABLE, 1, all);
+        int groups = add("All Groups", UINT32_MAX, AB_RECIPIENTS | AB_UNMODIFIABLE, 1, all);
+        int contacts = add("All Contacts", UINT32_MAX, AB_RECIPIENTS | AB_UNMODIFIABLE, 1, all);
+        int rooms = add("All Rooms", UINT32_MAX, AB_RECIPIENTS | AB_UNMODIFIABLE, 1, all);
+        for (uint32_t i = 0; i < s.entries.size(); ++i) {
+            s.containers[size_t(gal)].rows.push_back(i);
+            switch (s.entries[i].kind) {
+            case Kind::User: s.containers[size_t(users)].rows.push_back(i); break;
+            case Kind::Room:
+                s.containers[size_t(users)].rows.push_back(i);
+                s.containers[size_t(rooms)].rows.push_back(i);
+                break;
+            case Kind::Group: s.containers[size_t(groups)].rows.push_back(i); break;
+            case Kind::Contact: s.containers[size_t(contacts)].rows.push_back(i); break;
+            }
+        }
+    }
+
+    // The directory's address lists (provisioned): the GAL is ContainerID 0,
+    // the others keep the directory's hierarchy; a list's rows are the
+    // entries the directory matched with its purportedSearch filter.
+    static void add_directory_lists(Snapshot& s, const std::vector<DirAddressList>& lists) {
+        std::vector<int> index(lists.size(), -1);
+        bool have_gal = std::any_of(lists.begin(), lists.end(), [](const DirAddressList& l) { return l.global; });
+        if (!have_gal) {  // a directory without a GAL object: the generated one, listing everybody
+            int gal = add_container(s, "Default Global Address List", 0, AB_RECIPIENTS | AB_UNMODIFIABLE, 0, -1,
+                                    name_guid("mapigate address list Default Global Address List"));
+            for (uint32_t i = 0; i < s.entries.size(); ++i) s.containers[size_t(gal)].rows.push_back(i);
+        }
+        bool gal_done = false;
+        for (size_t i = 0; i < lists.size(); ++i) {
+            const auto& l = lists[i];
+            bool gal = l.global && !gal_done;
+            gal_done |= gal;
+            int parent = l.parent >= 0 && size_t(l.parent) < i ? index[size_t(l.parent)] : -1;
+            uint32_t depth = parent >= 0 ? s.containers[size_t(parent)].depth + 1 : 0;
+            bool children = std::any_of(lists.begin(), lists.end(), [&](const DirAddressList& o) {
+                return o.parent == int(i);
+            });
+            uint32_t flags = AB_UNMODIFIABLE | (l.has_filter ? AB_RECIPIENTS : 0) | (children ? AB_SUBCONTAINERS : 0);
+            Guid g;
+            if (l.guid.size() == 16) std::copy(l.guid.begin(), l.guid.end(), g.b.begin());
+            else g = name_guid("mapigate address list " + l.dn);
+            index[i] = add_container(s, l.name, gal ? 0 : UINT32_MAX, flags, depth, parent, g);
+            auto& rows = s.containers[size_t(index[i])].rows;
+            for (const auto& dn : l.members)
+                if (auto it = s.by_dn.find(lower(dn)); it != s.by_dn.end()) rows.push_back(it->second);
+            std::sort(rows.begin(), rows.end());
+            rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+        }
+    }
+
     std::shared_ptr<AddressDirectory> dir_;
     Options opt_;
     std::mutex load_mu_;
     std::shared_ptr<const Snapshot> snap_;
+    bool stale_ = false;
     std::unordered_map<std::string, uint32_t> mids_;  // objectGUID -> MId, for the engine's lifetime
     uint32_t next_mid_ = kFirstEntryMid;
 };
@@ -576,6 +634,14 @@ std::string to_codepage(const std::string& utf8, uint32_t cp) {
         return utf8_to_string8(utf8, cp == 0 ? 1252 : cp, true);
     } catch (const std::exception&) {
         return utf8_to_string8(utf8, 1252, true);
+    }
+}
+bool codepage_known(uint32_t cp) {
+    try {
+        utf8_to_string8("a", cp);
+        return true;
+    } catch (const std::exception&) {
+        return false;
     }
 }
 std::string from_codepage(const std::string& bytes, uint32_t cp) {
@@ -784,7 +850,9 @@ struct NspiServer::Impl {
     ipc::Reply compare_mids(const ipc::Call& c);
     ipc::Reply mod_props(const ipc::Call& c);
     ipc::Reply special_table(const ipc::Call& c);
-    template <class Req, class Resp> ipc::Reply not_supported(const ipc::Call& c);
+    ipc::Reply template_info(const ipc::Call& c);
+    ipc::Reply mod_link_att(const ipc::Call& c);
+    ipc::Reply delete_entries(const ipc::Call& c);
     ipc::Reply query_columns(const ipc::Call& c);
     ipc::Reply names_from_ids(const ipc::Call& c);
     ipc::Reply ids_from_names(const ipc::Call& c);
@@ -812,9 +880,9 @@ ipc::Reply NspiServer::Impl::call(const ipc::Call& c) {
     case O::CompareMIds: return compare_mids(c);
     case O::ModProps: return mod_props(c);
     case O::GetSpecialTable: return special_table(c);
-    case O::GetTemplateInfo: return not_supported<ox::GetTemplateInfoRequest, ox::RowResponse>(c);
-    case O::ModLinkAtt: return not_supported<ox::ModLinkAttRequest, ox::ResultResponse>(c);
-    case O::DeleteEntries: return not_supported<ox::DeleteEntriesRequest, ox::ResultResponse>(c);
+    case O::GetTemplateInfo: return template_info(c);
+    case O::ModLinkAtt: return mod_link_att(c);
+    case O::DeleteEntries: return delete_entries(c);
     case O::QueryColumns: return query_columns(c);
     case O::GetNamesFromIDs: return names_from_ids(c);
     case O::GetIDsOfNames: return ids_from_names(c);
@@ -1022,29 +1090,41 @@ ipc::Reply NspiServer::Impl::get_matches(const ipc::Call& c) {
                 if (mids.size() > rq.ulRequested) return fail(ec::TableTooBig);
             }
         }
-    } else if (rq.propName) {
-        return fail(ec::NotSupported);  // named-property link tables: not served
     } else {
-        // "Matches on an object" (3.1.4.1.10): no Filter; ContainerID holds the
-        // proptag of a link property (e.g. PidTagAddressBookMember) and
-        // CurrentRec the object whose links make the table.
+        // "Matches on an object" (constraints 9 - 15): no Filter; CurrentRec
+        // names the object, and the property whose values (links to other
+        // objects) make the table is lpPropName when given, else the proptag
+        // in ContainerID. The address book has no named properties: a name
+        // is meaningful only in the PS_MAPI set, where its lID is the
+        // property id (MS-OXCDATA 2.6.1).
+        std::optional<DirAttr> attr;
+        if (rq.propName) {
+            static const Guid kPsMapi = Guid::parse("00020328-0000-0000-c000-000000000046");
+            bool mapi = !rq.propName->guid || *rq.propName->guid == kPsMapi;
+            uint32_t id = uint32_t(rq.propName->id);
+            if (mapi) attr = link_attr(uint16_t(id > 0xFFFF ? id >> 16 : id));
+        } else {
+            attr = link_attr(prop_id(rq.stat.ContainerID));
+        }
         const Entry* e = s->entry(rq.stat.CurrentRec);
-        auto attr = link_attr(prop_id(rq.stat.ContainerID));
-        if (!e) return fail(ec::InvalidBookmark);
-        if (!attr) return fail(ec::NotFound);
+        if (!e) return fail(ec::GeneralFailure);  // constraint 10
+        if (!attr) return fail(ec::NotSupported);  // constraint 12
         std::vector<uint32_t> idx;
         for (const auto& dn : e->d.attrs[*attr])
             if (auto it = s->by_dn.find(lower(dn)); it != s->by_dn.end()) idx.push_back(it->second);
-        std::sort(idx.begin(), idx.end());
+        std::sort(idx.begin(), idx.end());  // constraint 14: display name order
         idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
         if (idx.size() > rq.ulRequested) return fail(ec::TableTooBig);
         for (uint32_t i : idx) mids.push_back(s->entries[i].mid);
         cx.container_id = 0;
+        rs.stat.ContainerID = rq.stat.CurrentRec;  // constraint 15: nothing else changes
     }
-    rs.stat.CurrentRec = MID_BEGINNING_OF_TABLE;
-    rs.stat.NumPos = 0;
-    rs.stat.TotalRecs = uint32_t(mids.size());
-    rs.stat.Delta = 0;
+    if (rq.filter) {
+        rs.stat.CurrentRec = MID_BEGINNING_OF_TABLE;
+        rs.stat.NumPos = 0;
+        rs.stat.TotalRecs = uint32_t(mids.size());
+        rs.stat.Delta = 0;
+    }
     if (rq.propTags) {
         ox::PropertyRowSet set;
         bool errors = false;
@@ -1232,18 +1312,19 @@ ipc::Reply NspiServer::Impl::special_table(const ipc::Call& c) {
     ox::PropertyRowSet set;
     bool errors = false;
     if (rq.dwFlags & NspiAddressCreationTemplates) {
-        ox::PropertyRow row;
-        const std::string dn = "/o=mapigate/cn=Address-Templates/cn=SMTP";
-        row.props.push_back(PropValue::bin(PR_ENTRYID, permanent_entry_id(DT_ADDRESS_TEMPLATE, dn)));
-        row.props.push_back(PropValue::i32(PR_DISPLAY_TYPE, int32_t(DT_ADDRESS_TEMPLATE)));
-        row.props.push_back(to_wire(cx, PropValue::str(str_tag(PR_DISPLAY_NAME), "Internet Address")));
-        row.props.push_back(to_wire(cx, PropValue::str(str_tag(PR_ADDRTYPE), "SMTP")));
-        row.props.push_back(PropValue::i32(PR_DEPTH, 0));
-        row.props.push_back(PropValue::boolean(PR_SELECTABLE, true));
-        ByteWriter w;
-        w.u32(0x3FF);
-        row.props.push_back(PropValue::bin(PR_INSTANCE_KEY, w.take()));
-        set.rows.push_back(std::move(row));
+        for (const auto& t : creation_templates()) {
+            ox::PropertyRow row;
+            row.props.push_back(PropValue::bin(PR_ENTRYID, permanent_entry_id(DT_ADDRESS_TEMPLATE, t.dn)));
+            row.props.push_back(PropValue::i32(PR_DISPLAY_TYPE, int32_t(DT_ADDRESS_TEMPLATE)));
+            row.props.push_back(to_wire(cx, PropValue::str(str_tag(PR_DISPLAY_NAME), t.display_name)));
+            row.props.push_back(to_wire(cx, PropValue::str(str_tag(PR_ADDRTYPE), t.address_type)));
+            row.props.push_back(PropValue::i32(PR_DEPTH, 0));
+            row.props.push_back(PropValue::boolean(PR_SELECTABLE, true));
+            ByteWriter w;
+            w.u32(0x3FF + uint32_t(set.rows.size()));
+            row.props.push_back(PropValue::bin(PR_INSTANCE_KEY, w.take()));
+            set.rows.push_back(std::move(row));
+        }
         rs.version = 1;
     } else {
         const std::vector<PropTag> cols = {PR_ENTRYID, PR_CONTAINER_FLAGS, PR_DEPTH, PR_EMS_AB_CONTAINERID,
@@ -1263,16 +1344,90 @@ ipc::Reply NspiServer::Impl::special_table(const ipc::Call& c) {
     return reply(rs.encode());
 }
 
-// Methods not served yet (3.1.4.1.18 NspiGetTemplateInfo, 3.1.4.1.16
-// NspiModLinkAtt) and MS-NSPI NspiDeleteEntries (the address book is
-// read-only for clients): the request is checked, then answered
-// NotSupported, so a client never believes a change happened.
-template <class Req, class Resp>
-ipc::Reply NspiServer::Impl::not_supported(const ipc::Call& c) {
-    auto rq = Req::decode(c.stub);
+// 3.1.4.1.18 NspiGetTemplateInfo: a display template chosen by display
+// type and locale, or (pDN set: type and locale ignored) the template of
+// that DN; the row holds what dwFlags asks for, in its order: template
+// (TI_TEMPLATE), script (TI_SCRIPT), address type (TI_EMT).
+ipc::Reply NspiServer::Impl::template_info(const ipc::Call& c) {
+    auto rq = ox::GetTemplateInfoRequest::decode(c.stub);
     MG_NSPI_SESSION(rq);
-    Resp rs;
-    rs.result = ec::NotSupported;
+    ox::RowResponse rs;
+    uint32_t cp = rq.dwCodePage == 0 ? 1252 : rq.dwCodePage;
+    if (cp == CP_WINUNICODE || !codepage_known(cp)) {
+        rs.result = ec::InvalidCodepage;  // constraints 3 and 4
+        return reply(rs.encode());
+    }
+    auto ti = rq.dn ? creation_template(*rq.dn) : display_template(rq.ulType, rq.dwLocaleID);
+    if (!ti) {
+        rs.result = ec::InvalidLocale;  // constraint 5: no such template
+        return reply(rs.encode());
+    }
+    ox::PropertyRow row;
+    if (rq.dwFlags & TI_TEMPLATE)
+        row.props.push_back(PropValue::bin(PR_EMS_AB_TEMPLATE_BLOB, oxoabkt::encode_template(ti->dialog, cp)));
+    if (rq.dwFlags & TI_SCRIPT)
+        row.props.push_back(PropValue::bin(PR_EMS_AB_SCRIPT_DATA, oxoabkt::encode_script(ti->script)));
+    if (rq.dwFlags & TI_EMT)
+        row.props.push_back(PropValue::str(change_type(PR_ADDRTYPE, PT_STRING8), to_codepage(ti->address_type, cp)));
+    rs.row = std::move(row);
+    return reply(rs.encode());
+}
+
+// 3.1.4.1.16 NspiModLinkAtt: a user may add and remove the delegates of
+// their own entry (PidTagAddressBookPublicDelegates, the directory's
+// publicDelegates). Group membership and anybody else's entry are
+// AccessDenied (constraint 5 and the validations of section 5); entry ids
+// that name no address book object make the change impossible
+// (constraint 8: AccessDenied). Nothing is written unless everything is.
+ipc::Reply NspiServer::Impl::mod_link_att(const ipc::Call& c) {
+    auto rq = ox::ModLinkAttRequest::decode(c.stub);
+    MG_NSPI_SESSION(rq);
+    ox::ResultResponse rs;
+    auto fail = [&](uint32_t e) { rs.result = e; return reply(rs.encode()); };
+    auto attr = link_attr(prop_id(rq.ulPropTag));
+    if (!attr || (*attr != A_publicDelegates && *attr != A_member)) return fail(ec::NotFound);  // constraint 3
+    auto s = book.current();
+    const Entry* e = s->entry(rq.dwMId);
+    if (!e) return fail(ec::InvalidParameter);  // constraint 4
+    if (*attr != A_publicDelegates || (e->kind != Kind::User && e->kind != Kind::Room)) return fail(ec::AccessDenied);
+    if (sess->user_ldn.empty() || lower(sess->user_ldn) != lower(e->ldn)) return fail(ec::AccessDenied);
+    std::set<std::string> present;
+    for (const auto& dn : e->d.attrs[A_publicDelegates]) present.insert(lower(dn));
+    std::vector<std::string> add, remove;
+    std::set<std::string> seen;
+    bool del = (rq.dwFlags & 0x1) != 0;  // fDelete
+    for (const auto& id : rq.entryIds) {
+        auto p = parse_entry_id(id);
+        const Entry* target = nullptr;
+        if (p && p->ephemeral && p->provider == book.opt().server_guid) target = s->entry(p->mid);
+        else if (p && !p->ephemeral)
+            if (auto it = s->by_ldn.find(lower(p->dn)); it != s->by_ldn.end()) target = &s->entries[it->second];
+        if (!target) return fail(ec::AccessDenied);  // constraint 8: cannot apply
+        std::string key = lower(target->d.dn);
+        if (!seen.insert(key).second) continue;
+        // Constraints 6 and 7: values already there (or already absent) are ignored.
+        if (del && present.count(key)) remove.push_back(target->d.dn);
+        if (!del && !present.count(key)) add.push_back(target->d.dn);
+    }
+    try {
+        book.dir().modify_links(e->d.dn, dir_attr_name(A_publicDelegates), add, remove);
+    } catch (const std::exception& ex) {
+        LOG_WARN("nspi: NspiModLinkAtt on %s failed: %s", e->d.dn.c_str(), ex.what());
+        return fail(ec::AccessDenied);  // constraint 8
+    }
+    if (!add.empty() || !remove.empty()) book.invalidate();
+    return reply(rs.encode());
+}
+
+// NspiDeleteEntries (opnum 15; MS-OXNSPI 3.1.4 reserves the opnum, MS-NSPI
+// names it): clients never delete directory objects through the address
+// book. The request is checked, then refused as every modification this
+// server does not allow is (AccessDenied), and nothing is deleted.
+ipc::Reply NspiServer::Impl::delete_entries(const ipc::Call& c) {
+    auto rq = ox::DeleteEntriesRequest::decode(c.stub);
+    MG_NSPI_SESSION(rq);
+    ox::ResultResponse rs;
+    rs.result = ec::AccessDenied;
     return reply(rs.encode());
 }
 

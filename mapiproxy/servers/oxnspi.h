@@ -40,6 +40,7 @@ inline constexpr uint32_t NotFound = 0x8004010F;
 inline constexpr uint32_t LogonFailed = 0x80040111;
 inline constexpr uint32_t TooComplex = 0x80040117;
 inline constexpr uint32_t InvalidCodepage = 0x8004011E;
+inline constexpr uint32_t InvalidLocale = 0x8004011F;
 inline constexpr uint32_t TableTooBig = 0x80040403;
 inline constexpr uint32_t InvalidBookmark = 0x80040405;
 inline constexpr uint32_t AccessDenied = 0x80070005;
@@ -79,6 +80,19 @@ struct LargeAttrs {
     std::vector<Bytes> certs;  // userCertificate + userSMIMECertificate
 };
 
+// An address list of the directory (an addressBookContainer of the
+// Exchange organization, MS-OXOABK 2.2.1): its place in the hierarchy and
+// its members as the directory evaluates its purportedSearch filter.
+struct DirAddressList {
+    std::string dn;              // LDAP DN
+    std::string name;            // displayName, else cn
+    std::string guid;            // objectGUID (16 bytes)
+    int parent = -1;             // index of the parent list, -1 at the top
+    bool global = false;         // the Global Address List (globalAddressList)
+    bool has_filter = false;     // a purportedSearch, so recipients (else only sublists)
+    std::vector<std::string> members;  // LDAP DNs
+};
+
 class AddressDirectory {
 public:
     virtual ~AddressDirectory() = default;
@@ -87,6 +101,10 @@ public:
     // not disabled accounts. Throws emsmdb::DirectoryError.
     virtual std::vector<DirEntry> list_entries() = 0;
     virtual LargeAttrs large_attributes(const std::string& dn) = 0;
+    // The address lists provisioning created (globalAddressList and the
+    // addressBookRoots trees of CN=Microsoft Exchange), parents before
+    // children; empty when there are none (the server then generates its own).
+    virtual std::vector<DirAddressList> address_lists() { return {}; }
     // The DC's DNS host name (rootDSE dnsHostName).
     virtual std::string server_fqdn() = 0;
     // The DNS name of the Exchange server object whose legacyExchangeDN is
@@ -94,6 +112,10 @@ public:
     virtual std::string fqdn_of_server(const std::string& legacy_dn) = 0;
     // Replaces the values of one attribute of one object.
     virtual void replace_binary(const std::string& dn, const char* attr, const std::vector<Bytes>& values) = 0;
+    // Adds and removes values (LDAP DNs of other objects) of one link
+    // attribute of one object, in one modification: all or nothing.
+    virtual void modify_links(const std::string& dn, const char* attr, const std::vector<std::string>& add,
+                              const std::vector<std::string>& remove) = 0;
 };
 
 struct Options {

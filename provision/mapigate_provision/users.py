@@ -34,7 +34,7 @@ MAILBOX_ATTRS = ["mailNickname", "legacyExchangeDN", "proxyAddresses", "homeMDB"
                  "msExchHomeServerName", "msExchMailboxGuid", "msExchUserAccountControl",
                  "msExchRecipientTypeDetails", "msExchRecipientDisplayType",
                  "msExchHideFromAddressLists", "showInAddressBook",
-                 "msExchMailboxSecurityDescriptor"]
+                 "msExchMailboxSecurityDescriptor", "publicDelegates"]
 READ_ATTRS = MAILBOX_ATTRS + ["sAMAccountName", "mail", "displayName", "givenName", "sn", "cn",
                               "userAccountControl"]
 

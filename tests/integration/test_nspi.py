@@ -24,7 +24,7 @@ from mgtest import ENV, SRC, wait_until  # noqa: E402
 
 from impacket.dcerpc.v5 import epm, nspi, oxabref, transport  # noqa: E402
 from impacket.dcerpc.v5.ndr import NDRCALL  # noqa: E402
-from impacket.dcerpc.v5.dtypes import DWORD  # noqa: E402
+from impacket.dcerpc.v5.dtypes import DWORD, NULL  # noqa: E402
 from impacket.dcerpc.v5.rpcrt import (RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_AUTHN_WINNT,  # noqa: E402
                                       DCERPCException)
 
@@ -46,6 +46,14 @@ PR_THUMBNAIL_PHOTO = 0x8C9E0102
 PR_X509_CERT = 0x8C6A1102
 PR_ANR_W = 0x360C001F
 PR_MEMBER = 0x8009000D
+PR_TEMPLATE_DATA = 0x00010102
+PR_SCRIPT_DATA = 0x00040102
+PR_PUBLIC_DELEGATES_O = 0x8015000D
+PR_PUBLIC_DELEGATES_W = 0x8015101F
+TI_TEMPLATE, TI_SCRIPT, TI_EMT = 0x1, 0x4, 0x10
+INVALID_LOCALE = 0x8004011F
+INVALID_CODEPAGE = 0x8004011E
+ACCESS_DENIED = 0x80070005
 ERRORS_RETURNED = 0x00040380
 GENERAL_FAILURE = 0x80004005
 NOT_FOUND = 0x8004010F
@@ -58,8 +66,8 @@ def ldb(tool, *args, stdin=None):
     return subprocess.run([tool, *args], input=stdin, capture_output=True, text=True, timeout=60)
 
 
-def dn_of(filt):
-    r = ldb("ldbsearch", "-H", SAM, filt, "dn")
+def dn_of(filt, base=None):
+    r = ldb("ldbsearch", "-H", SAM, *(["-b", base] if base else []), filt, "dn")
     for line in r.stdout.splitlines():
         if line.startswith("dn: "):
             return line[4:]
@@ -196,6 +204,29 @@ def parse_get_matches(resp):
         mids = list(struct.unpack_from("<%dI" % actual, resp, off))
     result, = struct.unpack_from("<I", resp, len(resp) - 4)
     return stat, mids, result
+
+
+def parse_trowset(data, codepage):
+    """[(x, dx, y, dy, type, flags, prop, size, text)] of an MS-OXOABKT
+    TRowSet (an independent reading of 2.2.2.1)."""
+    kind, n = struct.unpack_from("<II", data, 0)
+    assert kind == 1, kind
+    rows = []
+    for i in range(n):
+        f = struct.unpack_from("<9I", data, 8 + 36 * i)
+        off = f[8]
+        assert 8 + 36 * n <= off < len(data)
+        end = data.index(b"\0", off)
+        rows.append(f[:8] + (data[off:end].decode(codepage),))
+    return rows
+
+
+def labelled(rows, label):
+    """The control after the label `label`."""
+    for i, r in enumerate(rows[:-1]):
+        if r[4] == 0 and r[8] == label:
+            return rows[i + 1]
+    return None
 
 
 def raw_call(dce, opnum, stub):
@@ -338,6 +369,85 @@ class AddressBook(unittest.TestCase):
             self.dce.request(req)
         self.assertEqual(cm.exception.get_error_code(), GENERAL_FAILURE)
 
+    def template_info(self, flags, ul_type=0, dn=None, codepage=1252, lcid=0x409):
+        try:
+            r = nspi.hNspiGetTemplateInfo(self.dce, self.h, pDN=NULL if dn is None else dn, dwLocaleID=lcid,
+                                          ulType=ul_type,
+                                          dwCodePage=codepage, dwFlags=flags)
+            return 0, nspi.simplifyPropertyRow(r["ppData"])
+        except DCERPCException as e:
+            return e.get_error_code(), None
+
+    def test_display_templates(self):
+        rc, row = self.template_info(TI_TEMPLATE | TI_SCRIPT)
+        self.assertEqual(rc, 0)
+        rows = parse_trowset(row[PR_TEMPLATE_DATA], "cp1252")
+        self.assertEqual(rows[0][4], 8)            # a tabbed page first
+        self.assertEqual(rows[0][8], "General")
+        display = labelled(rows, "&Display:")
+        self.assertEqual((display[4], display[6]), (1, 0x3001001E))  # an edit bound to PR_DISPLAY_NAME
+        self.assertTrue(all(r[5] & 0x2 == 0 for r in rows))           # nothing claims to be editable
+        # Every bound property is served: GetProps of the demo user answers the name fields.
+        demo = self.resolve(["=" + USER])[0][0]
+        rc, props = self.get_props(demo, [display[6], labelled(rows, "Alia&s:")[6]])
+        self.assertEqual(rc, 0)
+        self.assertTrue(props[0x3001001E])
+        self.assertEqual(props[0x3A00001E].lower(), USER.lower())
+        self.assertEqual(struct.unpack_from("<II", row[PR_SCRIPT_DATA]), (1, 0))  # one instruction: Halt
+        # German labels in code page 850; the distribution list template lists members.
+        rc, row = self.template_info(TI_TEMPLATE, codepage=850, lcid=0x407)
+        self.assertEqual(rc, 0)
+        rows = parse_trowset(row[PR_TEMPLATE_DATA], "cp850")
+        self.assertIsNotNone(labelled(rows, "&Straße:"))
+        self.assertIn(b"&Stra\xe1e:", row[PR_TEMPLATE_DATA])
+        rc, row = self.template_info(TI_TEMPLATE, ul_type=1)
+        self.assertEqual(labelled(parse_trowset(row[PR_TEMPLATE_DATA], "cp1252"), "Members")[6], PR_MEMBER)
+        # No template for the display type: InvalidLocale; CP_WINUNICODE: InvalidCodepage.
+        self.assertEqual(self.template_info(TI_TEMPLATE, ul_type=2)[0], INVALID_LOCALE)
+        self.assertEqual(self.template_info(TI_TEMPLATE, codepage=1200)[0], INVALID_CODEPAGE)
+
+    def test_address_creation_template(self):
+        r = nspi.hNspiGetSpecialTable(self.dce, self.h, dwFlags=nspi.NspiAddressCreationTemplates)
+        row = nspi.simplifyPropertyRowSet(r["ppRows"])[0]
+        eid = row[PR_ENTRYID]  # impacket parses permanent entry ids itself
+        dn = eid["DistinguishedName"]
+        dn = dn.decode() if isinstance(dn, bytes) else dn
+        rc, data = self.template_info(TI_TEMPLATE | TI_SCRIPT | TI_EMT, ul_type=0x102, dn=dn)
+        self.assertEqual(rc, 0)
+        self.assertEqual(data[0x3002001E], "SMTP")
+        rows = parse_trowset(data[PR_TEMPLATE_DATA], "cp1252")
+        email = labelled(rows, "&E-mail address:")
+        self.assertEqual((email[4], email[6]), (1, 0x3003001E))
+        self.assertEqual(email[5] & 0x6, 0x6)  # editable and required
+        # The script: Emit Property Value PR_EMAIL_ADDRESS_A, Halt.
+        self.assertEqual(struct.unpack("<4I", data[PR_SCRIPT_DATA]), (3, 2, 0x3003001E, 0))
+        self.assertEqual(self.template_info(TI_TEMPLATE, dn="/o=nowhere/cn=X400")[0], INVALID_LOCALE)
+
+    def test_mod_link_att_public_delegates(self):
+        demo, bob, alice = self.resolve(["=" + USER, "nspibob", "nspialice"])[0]
+        bob_ldn = self.get_props(bob, [PR_EMAIL_ADDRESS_W])[1][PR_EMAIL_ADDRESS_W]
+        bob_id = nspi.PermanentEntryID()
+        bob_id["ProviderUID"] = nspi.GUID_NSPI
+        bob_id["DisplayType"] = 0
+        bob_id["DistinguishedName"] = bob_ldn.encode()
+        nspi.hNspiModLinkAtt(self.dce, self.h, 0, PR_PUBLIC_DELEGATES_O, demo, [bob_id])
+        bob_dn = dn_of("(sAMAccountName=nspibob)")
+        r = ldb("ldbsearch", "-H", SAM, f"(sAMAccountName={USER})", "publicDelegates")
+        self.assertIn(f"publicDelegates: {bob_dn}", r.stdout)
+        rc, row = self.get_props(demo, [PR_PUBLIC_DELEGATES_W])
+        self.assertEqual(rc, 0)
+        self.assertEqual(row[PR_PUBLIC_DELEGATES_W], [bob_ldn])
+        # Somebody else's entry: AccessDenied, and the directory is unchanged.
+        with self.assertRaises(DCERPCException) as cm:
+            nspi.hNspiModLinkAtt(self.dce, self.h, 0, PR_PUBLIC_DELEGATES_O, alice, [bob_id])
+        self.assertEqual(cm.exception.get_error_code(), ACCESS_DENIED)
+        r = ldb("ldbsearch", "-H", SAM, "(sAMAccountName=nspialice)", "publicDelegates")
+        self.assertNotIn("publicDelegates:", r.stdout)
+        # fDelete takes bob out again.
+        nspi.hNspiModLinkAtt(self.dce, self.h, 1, PR_PUBLIC_DELEGATES_O, demo, [bob_id])
+        r = ldb("ldbsearch", "-H", SAM, f"(sAMAccountName={USER})", "publicDelegates")
+        self.assertNotIn("publicDelegates:", r.stdout)
+
     def test_query_columns_and_names(self):
         r = nspi.hNspiQueryColumns(self.dce, self.h)
         cols = [c["Data"] for c in r["ppColumns"]["aulPropTag"]]
@@ -350,6 +460,113 @@ class AddressBook(unittest.TestCase):
             code = e.get_error_code()
         self.assertIn(code, (0, ERRORS_RETURNED))
 
+
+
+class Provisioning(unittest.TestCase):
+    """What openchange_newuser and openchange_user_cleanup do to the GAL."""
+
+    NAME = "nspiprov"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dce = connect(nspi.MSRPC_UUID_NSPI)
+        cls.h = nspi.hNspiBind(cls.dce)["contextHandle"]
+
+    @classmethod
+    def tearDownClass(cls):
+        nspi.hNspiUnbind(cls.dce, cls.h)
+        cls.dce.disconnect()
+
+    def newuser(self, *args):
+        r = subprocess.run(["/usr/bin/python3", NEWUSER, "-s", ENV["SMB_CONF"], *args, self.NAME],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def gal_names(self):
+        stat = nspi.STAT()
+        stat["CodePage"] = 1252
+        names = []
+        for _ in range(1000):
+            r = nspi.hNspiQueryRows(self.dce, self.h, pStat=stat, Count=100, pPropTags=[PR_DISPLAY_NAME_W])
+            names += [row[PR_DISPLAY_NAME_W] for row in nspi.simplifyPropertyRowSet(r["ppRows"])]
+            stat = r["pStat"]
+            if stat["CurrentRec"] == MID_END_OF_TABLE:
+                break
+        return names
+
+    def resolves(self):
+        r = nspi.hNspiResolveNamesW(self.dce, self.h, pPropTags=[PR_SMTP_ADDRESS_W], paStr=["=" + self.NAME])
+        mid = r["ppMIds"]["aulPropTag"][0]
+        mid = mid["Data"] if hasattr(mid, "fields") else mid
+        return mid > MID_AMBIGUOUS
+
+    def wait_listed(self, listed):
+        # The engine rereads the directory every few seconds.
+        wait_until(lambda: (("Nspiprov Person" in self.gal_names()) == listed) and self.resolves() == listed,
+                   timeout=40)
+
+    def test_lifecycle(self):
+        if not dn_of(f"(sAMAccountName={self.NAME})"):
+            r = subprocess.run(["samba-tool", "user", "create", self.NAME, PW, "-s", ENV["SMB_CONF"],
+                                "--given-name=Nspiprov", "--surname=Person"],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        # A plain AD user is not in the GAL; openchange_newuser --create puts it there.
+        self.wait_listed(False)
+        self.newuser("--create")
+        self.wait_listed(True)
+        r = nspi.hNspiResolveNamesW(self.dce, self.h, pPropTags=[PR_SMTP_ADDRESS_W], paStr=["=" + self.NAME])
+        self.assertEqual(nspi.simplifyPropertyRowSet(r["ppRows"])[0][PR_SMTP_ADDRESS_W], f"{self.NAME}@{REALM}")
+        # Hidden, disabled: gone; shown, enabled: back.
+        self.newuser("--hide")
+        self.wait_listed(False)
+        self.newuser("--unhide")
+        self.wait_listed(True)
+        self.newuser("--disable")
+        self.wait_listed(False)
+        self.newuser("--enable")
+        self.wait_listed(True)
+        # --delete takes the Exchange attributes away; openchange_user_cleanup
+        # then removes the gateway-side state and leaves the GAL as it is.
+        self.newuser("--delete")
+        self.wait_listed(False)
+        r = subprocess.run(["/usr/bin/python3", os.path.join(SRC, "provision", "openchange_user_cleanup"),
+                            "-s", ENV["SMB_CONF"], self.NAME], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertFalse(self.resolves())
+        self.assertIsNotNone(dn_of(f"(sAMAccountName={self.NAME})"))  # the AD account itself stays
+
+    def test_address_lists_come_from_the_directory(self):
+        """The provisioned address lists (CN=Address Lists Container) are the
+        hierarchy, with their purportedSearch membership."""
+        r = nspi.hNspiGetSpecialTable(self.dce, self.h)
+        rows = nspi.simplifyPropertyRowSet(r["ppRows"])
+        names = [row[PR_DISPLAY_NAME_W] for row in rows]
+        self.assertEqual(names[0], "Default Global Address List")
+        self.assertNotIn("All Rooms", names)   # generated only when the directory has no lists
+        # A list an administrator adds below All Address Lists appears, with its members.
+        alc = dn_of("(&(objectClass=addressBookContainer)(cn=All Address Lists))", base="CN=Configuration," + BASE)
+        self.assertIsNotNone(alc)
+        ldif_apply("ldbadd", f"""dn: CN=Nspi Browns,{alc}
+objectClass: addressBookContainer
+displayName: Nspi Browns
+purportedSearch: (sn=Brown)
+""")
+        def browns():
+            rows = nspi.simplifyPropertyRowSet(nspi.hNspiGetSpecialTable(self.dce, self.h)["ppRows"])
+            for row in rows:
+                if row[PR_DISPLAY_NAME_W] == "Nspi Browns":
+                    return row
+            return None
+        wait_until(lambda: browns() is not None, timeout=40)
+        row = browns()
+        self.assertEqual(row[0x30050003], 1)  # depth: below All Address Lists
+        stat = nspi.STAT()
+        stat["CodePage"] = 1252
+        stat["ContainerID"] = row[0xFFFD0003]
+        r = nspi.hNspiQueryRows(self.dce, self.h, pStat=stat, Count=50, pPropTags=[PR_DISPLAY_NAME_W])
+        self.assertEqual([x[PR_DISPLAY_NAME_W] for x in nspi.simplifyPropertyRowSet(r["ppRows"])],
+                         ["Nspibob Brown"])
 
 class Referral(unittest.TestCase):
     def test_rfr(self):
