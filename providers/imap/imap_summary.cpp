@@ -1,7 +1,6 @@
 #include "providers/imap/imap_summary.h"
 
 #include "libmapi/proptags.h"
-#include "providers/fallback/propstore.h"
 #include "providers/imap/mime_to_mapi.h"
 
 #include <algorithm>
@@ -112,8 +111,22 @@ std::optional<std::string> header_field(const std::string& block, const std::str
     return std::nullopt;
 }
 
+// A value in the type asked: PT_UNSPECIFIED or the same type as is;
+// PT_STRING8 and PT_UNICODE are the same (UTF-8) text; another type is
+// ecNotFound (as a stored value of another type would be).
+PropValue typed_as(PropTag asked, PropValue v) {
+    uint16_t want = prop_type(asked), have = prop_type(v.tag);
+    auto is_string = [](uint16_t t) { return t == PT_STRING8 || t == PT_UNICODE; };
+    if (want == PT_UNSPECIFIED || want == have) return v;
+    if (is_string(want) && is_string(have)) {
+        v.tag = change_type(v.tag, want);
+        return v;
+    }
+    return PropValue::error(asked, ec::NotFound);
+}
+
 PropValue string_value(PropTag asked, PropTag canonical, std::string v) {
-    return store::fallback::as_requested(asked, PropValue::str(canonical, std::move(v)));
+    return typed_as(asked, PropValue::str(canonical, std::move(v)));
 }
 
 }  // namespace
@@ -192,7 +205,7 @@ std::optional<PropValue> summary_value(PropTag tag, const Summary& s) {
                               [&](PropTag c) { return same_id(c, tag); });
     if (known == summary_columns().end()) return std::nullopt;
     PropTag canon = *known;
-    auto typed = [&](PropValue v) { return store::fallback::as_requested(tag, std::move(v)); };
+    auto typed = [&](PropValue v) { return typed_as(tag, std::move(v)); };
     auto str = [&](std::string v) { return string_value(tag, canon, std::move(v)); };
     auto missing = [&] { return PropValue::error(tag, ec::NotFound); };
     const Address* from = !s.from.empty() ? &s.from[0] : nullptr;
