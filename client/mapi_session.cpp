@@ -184,6 +184,17 @@ bool MapiSession::set_read_flags(const Folder& folder, const std::vector<uint64_
     return call<rop::RopSetReadFlags>(rq, handles).body.partial_completion;
 }
 
+ServerObject MapiSession::open_message(uint64_t fid, uint64_t mid) {
+    rop::RopOpenMessage::Request rq;
+    rq.in_index = 0;
+    rq.out_index = 1;
+    rq.code_page_id = 0x0FFF;  // the logon's code page
+    rq.folder_id = fid;
+    rq.open_mode_flags = rop::RopOpenMessage::kReadOnly;
+    rq.message_id = mid;
+    return open_object<rop::RopOpenMessage>(rq, logon_.handle()).second;
+}
+
 bool MapiSession::delete_messages(const Folder& folder, const std::vector<uint64_t>& mids, bool hard) {
     rop::DeleteMessagesRequest rq;
     rq.in_index = 0;

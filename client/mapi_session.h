@@ -131,6 +131,8 @@ public:
     // both return PartialCompletion.
     bool set_read_flags(const Folder& folder, const std::vector<uint64_t>& mids, uint8_t read_flags);
     bool delete_messages(const Folder& folder, const std::vector<uint64_t>& mids, bool hard);
+    // RopOpenMessage, read-only (MS-OXCMSG 2.2.3.1).
+    ServerObject open_message(uint64_t fid, uint64_t mid);
     // Every folder under the root, depth first in table order, with paths
     // (one deep hierarchy table).
     std::vector<FolderEntry> folder_tree();

@@ -4,7 +4,7 @@
 //   mapigate-client [-H host] [-U user%password] [-W domain] [--kerberos] COMMAND [ARGS]
 //
 // Commands are entries of one table (commands() below). The store commands
-// (folders, props, mkdir, rmdir, set-prop, del-prop, table, read, rm, named) run on
+// (folders, props, mkdir, rmdir, set-prop, del-prop, table, msg, read, rm, named) run on
 // client/mapi_session.h: one EcDoConnectEx and one RopLogon per process (or
 // per shell), server objects kept across commands. `shell` reads commands
 // from standard input, one per line, on one connection and one session, and
@@ -287,6 +287,24 @@ void cmd_read(Context& ctx, const std::vector<std::string>& words) {
     printf("partial completion: %s\n", partial ? "true" : "false");
 }
 
+void cmd_msg(Context& ctx, const std::vector<std::string>& words) {
+    CmdArgs a(words, {}, {});
+    a.need(2, kAnyArgs, "msg FOLDER MID [TAG...]");
+    using namespace mapi;
+    MapiSession& m = ctx.store();
+    uint64_t fid = m.resolve_folder(a.positional[0]);
+    ServerObject msg = m.open_message(fid, parse_number(a.positional[1].c_str(), "message id"));
+    std::vector<PropTag> tags;
+    for (size_t i = 2; i < a.positional.size(); ++i) {
+        auto more = parse_tag_list(a.positional[i]);
+        tags.insert(tags.end(), more.begin(), more.end());
+    }
+    if (tags.empty())
+        tags = {PidTagMid, PidTagSubject, PidTagSenderName, PidTagSenderEmailAddress, PidTagDisplayTo,
+                PidTagMessageFlags, PidTagHasAttachments, PidTagInternetMessageId, PidTagBody};
+    print_props(m.get_props(msg, tags));
+}
+
 void cmd_rm(Context& ctx, const std::vector<std::string>& words) {
     CmdArgs a(words, {}, {"--hard"});
     a.need(2, kAnyArgs, "rm FOLDER MID... [--hard]");
@@ -457,6 +475,8 @@ const std::vector<Command>& commands() {
          "rows of a folder's hierarchy (default) or contents table, 100 per QueryRows", 1, kAnyArgs, cmd_table, true},
         {"read", "FOLDER MID... [--unread]", "RopSetReadFlags: marks messages read (or unread)", 2, kAnyArgs, cmd_read,
          true},
+        {"msg", "FOLDER MID [TAG...]", "RopOpenMessage (read-only) and properties of the message", 2, kAnyArgs,
+         cmd_msg, true},
         {"rm", "FOLDER MID... [--hard]", "RopDeleteMessages (RopHardDeleteMessages with --hard)", 2, kAnyArgs, cmd_rm,
          true},
         {"named", "GUID NAME|LID [--no-create]", "id of a named property (created unless --no-create)", 2, kAnyArgs,

@@ -115,6 +115,23 @@ class ContentsTable(unittest.TestCase):
         # The MID is stable: the same on another session.
         self.assertEqual(row_with(inbox_rows(), subject)["PidTagMid"], row["PidTagMid"])
 
+    def test_open_message_converts_the_mime_and_keeps_it_unread(self):
+        subject = "Open me " + suffix()
+        uid = append("INBOX", message(subject, sender="=?utf-8?q?Jos=C3=A9?= <jose@example.org>"))
+        mid = row_with(inbox_rows(), subject)["PidTagMid"]
+        r = demo("msg", INBOX, mid)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        p = fields(r.stdout)
+        self.assertEqual(p["PidTagSubject"], subject)
+        self.assertEqual(p["PidTagSenderName"], "Jos\u00e9")
+        self.assertEqual(p["PidTagSenderEmailAddress"], "jose@example.org")
+        self.assertIn("Hello from IMAP.", p["PidTagBody"])
+        self.assertEqual(int(p["PidTagMessageFlags"], 0) & MSGFLAG_READ, 0)
+        self.assertNotIn("\\Seen", uid_flags("INBOX", uid), "BODY.PEEK: opening does not mark it read")
+        # A MID that is not in the folder.
+        r = demo("msg", INBOX, "0x7fff000000000001")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+
     def test_sort_and_restriction_pushed_to_imap(self):
         tag = suffix()
         for i, s in enumerate(("b", "a", "c")):
