@@ -167,7 +167,7 @@ Summary make_summary(const FetchItem& f) {
         if (auto t = parse_internaldate(*f.internaldate)) s.delivery_time = unix_to_filetime(*t);
     if (f.envelope && f.envelope->is_list()) {
         const Value& e = *f.envelope;
-        if (auto d = text_of(item(e, 0))) s.submit_time = parse_header_date(*d);
+        s.date = text_of(item(e, 0));
         if (auto subj = text_of(item(e, 1))) s.subject = decode_header_text(*subj);
         s.from = addresses(item(e, 2));
         s.sender = addresses(item(e, 3));
@@ -210,9 +210,11 @@ std::optional<PropValue> summary_value(PropTag tag, const Summary& s) {
     auto missing = [&] { return PropValue::error(tag, ec::NotFound); };
     const Address* from = !s.from.empty() ? &s.from[0] : nullptr;
     const Address* sender = !s.sender.empty() ? &s.sender[0] : from;
-    FlagProps fp = imap_flags_to_mapi(s.flags);
+    // Only the flag columns need the flag conversion.
+    auto flags = [&] { return imap_flags_to_mapi(s.flags); };
     auto flag_prop = [&](PropTag t) -> std::optional<PropValue> {
-        for (const auto& v : fp.props)
+        FlagProps f = flags();
+        for (const auto& v : f.props)
             if (same_id(v.tag, t)) return typed(v);
         return std::nullopt;
     };
@@ -236,13 +238,16 @@ std::optional<PropValue> summary_value(PropTag tag, const Summary& s) {
     case prop_id(PidTagLastModificationTime):
         return s.delivery_time ? typed(PropValue::i64(canon, *s.delivery_time)) : missing();
     case prop_id(PidTagClientSubmitTime):
-        return s.submit_time ? typed(PropValue::i64(canon, *s.submit_time)) : missing();
-    case prop_id(PidTagMessageFlags): {
-        uint32_t flags = fp.message_flags;
-        if (s.has_attachments.value_or(false)) flags |= kMsgFlagHasAttach;
-        return typed(PropValue::i32(canon, int32_t(flags)));
+    {
+        auto t = s.date ? parse_header_date(*s.date) : std::nullopt;
+        return t ? typed(PropValue::i64(canon, *t)) : missing();
     }
-    case prop_id(PidTagRead): return typed(PropValue::boolean(canon, (fp.message_flags & 0x01) != 0));
+    case prop_id(PidTagMessageFlags): {
+        uint32_t bits = flags().message_flags;
+        if (s.has_attachments.value_or(false)) bits |= kMsgFlagHasAttach;
+        return typed(PropValue::i32(canon, int32_t(bits)));
+    }
+    case prop_id(PidTagRead): return typed(PropValue::boolean(canon, (flags().message_flags & 0x01) != 0));
     case prop_id(PidTagMessageSize): return typed(PropValue::i32(canon, int32_t(std::min<uint64_t>(s.size, INT32_MAX))));
     case prop_id(PidTagImportance): return typed(PropValue::i32(canon, s.importance.value_or(1)));
     case prop_id(PidTagHasAttachments):

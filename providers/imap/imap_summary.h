@@ -41,7 +41,7 @@ struct Summary {
     std::vector<std::string> flags;
     uint64_t size = 0;
     std::optional<int64_t> delivery_time;  // INTERNALDATE, FILETIME
-    std::optional<int64_t> submit_time;    // envelope Date
+    std::optional<std::string> date;       // envelope Date, parsed when asked (submit_time())
     std::optional<std::string> subject;    // decoded
     std::vector<Address> from, sender, to, cc, bcc;
     std::optional<std::string> message_id, in_reply_to;

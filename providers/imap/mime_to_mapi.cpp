@@ -529,8 +529,9 @@ int32_t importance_from_headers(const char* importance, const char* x_priority) 
 }
 
 std::string decode_header_text(std::string_view raw) {
-    gmime_init_once();
     std::string in = utf8_lossless(raw);
+    if (in.find("=?") == std::string::npos) return in;  // no encoded-word: nothing to decode
+    gmime_init_once();
     char* d = g_mime_utils_header_decode_text(nullptr, in.c_str());
     if (!d) return in;
     std::string out = utf8_lossless(d);
