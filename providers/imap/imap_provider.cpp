@@ -336,10 +336,20 @@ public:
     Pushdown pushdown() const override { return pushdown_; }
     uint32_t count() override { return uint32_t(uids_.size()); }
 
+    // The rows of the last FETCH stay for the next call: the table layer
+    // reads ahead in pages and asks again for the rows that did not fit in
+    // its response, which would otherwise be fetched from IMAP twice.
     std::vector<Row> fetch(uint32_t pos, uint32_t n) override {
         std::vector<Row> out;
         if (pos >= uids_.size() || n == 0) return out;
         size_t end = std::min<size_t>(uids_.size(), size_t(pos) + n);
+        while (pos < end && pos >= cache_pos_ && pos < cache_pos_ + cache_.size()) {
+            if (auto& r = cache_[pos - cache_pos_]) out.push_back(*r);
+            ++pos;
+        }
+        if (pos >= end) return out;
+        cache_.assign(end - pos, std::nullopt);
+        cache_pos_ = pos;
         for (size_t base = pos; base < end; base += kPageMax) {
             std::vector<uint32_t> page(uids_.begin() + long(base), uids_.begin() + long(std::min(end, base + kPageMax)));
             auto got = p_.imap([&](Client& c) {
@@ -347,10 +357,12 @@ public:
                 if (v != uidvalidity_) throw StoreError(ec::ObjectDeleted, "the folder's UIDVALIDITY changed; reopen the table");
                 return p_.fetch_summaries(c, fid_, uidvalidity_, page, needs_);
             });
-            for (uint32_t uid : page) {
-                auto it = got.find(uid);
+            for (size_t i = 0; i < page.size(); ++i) {
+                auto it = got.find(page[i]);
                 if (it == got.end()) continue;  // expunged meanwhile
-                out.push_back({it->second.entry.mid, fid_, p_.row_values(q_.columns, fid_, it->second)});
+                Row row{it->second.entry.mid, fid_, p_.row_values(q_.columns, fid_, it->second)};
+                out.push_back(row);
+                cache_[base + i - cache_pos_] = std::move(row);
             }
         }
         return out;
@@ -381,6 +393,8 @@ private:
     std::string search_;
     uint32_t uidvalidity_ = 0;
     std::vector<uint32_t> uids_;  // 4 bytes per message: the order IMAP gave
+    std::vector<std::optional<Row>> cache_;  // the last fetch, from position cache_pos_
+    size_t cache_pos_ = 0;
 };
 
 // ---------------------------------------------------------------- message
