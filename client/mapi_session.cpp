@@ -175,6 +175,35 @@ bool MapiSession::delete_folder(const Folder& parent, uint64_t fid, uint8_t flag
     return call<rop::RopDeleteFolder>(rq, handles).body.partial_completion;
 }
 
+bool MapiSession::set_read_flags(const Folder& folder, const std::vector<uint64_t>& mids, uint8_t read_flags) {
+    rop::RopSetReadFlags::Request rq;
+    rq.in_index = 0;
+    rq.read_flags = read_flags;
+    rq.message_ids = mids;
+    std::vector<uint32_t> handles = {folder.handle()};
+    return call<rop::RopSetReadFlags>(rq, handles).body.partial_completion;
+}
+
+ServerObject MapiSession::open_message(uint64_t fid, uint64_t mid) {
+    rop::RopOpenMessage::Request rq;
+    rq.in_index = 0;
+    rq.out_index = 1;
+    rq.code_page_id = 0x0FFF;  // the logon's code page
+    rq.folder_id = fid;
+    rq.open_mode_flags = rop::RopOpenMessage::kReadOnly;
+    rq.message_id = mid;
+    return open_object<rop::RopOpenMessage>(rq, logon_.handle()).second;
+}
+
+bool MapiSession::delete_messages(const Folder& folder, const std::vector<uint64_t>& mids, bool hard) {
+    rop::DeleteMessagesRequest rq;
+    rq.in_index = 0;
+    rq.message_ids = mids;
+    std::vector<uint32_t> handles = {folder.handle()};
+    if (hard) return call<rop::RopHardDeleteMessages>(rq, handles).body.partial_completion;
+    return call<rop::RopDeleteMessages>(rq, handles).body.partial_completion;
+}
+
 namespace {
 
 std::string string_of(const mapi::PropValue& v) {
@@ -323,6 +352,7 @@ std::vector<mapi::PropList> MapiSession::query_rows(Table& t, uint16_t count, bo
     for (const Bytes& rops : more) {
         if (!rops.empty() && rops[0] == rop::RopBufferTooSmall::kId)
             throw MapiError(rop::RopBufferTooSmall::kName, mapi::ec::BufferTooSmall);
+        if (!rops.empty() && rops[0] == rop::RopBackoff::kId) throw MapiError(rop::RopBackoff::kName, mapi::ec::Backoff);
         auto reply = rop::decode_response<rop::RopQueryRows>(rops, codepage_);
         if (reply.return_value != 0) throw MapiError(rop::RopQueryRows::kName, reply.return_value);
         ByteReader r(reply.body.rows);

@@ -23,6 +23,7 @@
 #include "libmapi/property.h"
 #include "libmapi/restriction.h"
 #include "libmapi/rops.h"
+#include "libmapi/rops_message.h"
 
 #include <cstdint>
 #include <limits>
@@ -126,6 +127,12 @@ public:
                          bool open_existing = false, bool* existed = nullptr);
     // Returns PartialCompletion.
     bool delete_folder(const Folder& parent, uint64_t fid, uint8_t flags = kDelMessages | kDelFolders);
+    // ---- messages of a folder (MS-OXCMSG 2.2.3.10, MS-OXCFOLD 2.2.1.11);
+    // both return PartialCompletion.
+    bool set_read_flags(const Folder& folder, const std::vector<uint64_t>& mids, uint8_t read_flags);
+    bool delete_messages(const Folder& folder, const std::vector<uint64_t>& mids, bool hard);
+    // RopOpenMessage, read-only (MS-OXCMSG 2.2.3.1).
+    ServerObject open_message(uint64_t fid, uint64_t mid);
     // Every folder under the root, depth first in table order, with paths
     // (one deep hierarchy table).
     std::vector<FolderEntry> folder_tree();

@@ -199,6 +199,54 @@ std::string DbUri::redacted() const {
     return s;
 }
 
+namespace {
+
+unsigned parse_unsigned(const std::string& key, const std::string& v, unsigned max) {
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 9 || std::stoul(v) > max)
+        throw ConfigError("'" + key + " = " + v + "': expected a number up to " + std::to_string(max));
+    return unsigned(std::stoul(v));
+}
+
+ImapConfig parse_imap(const SmbConf& conf, const std::string& server) {
+    ImapConfig c;
+    std::string s = server;
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    if (s.empty()) throw ConfigError("'mapistore:imap_server' is empty (expected host[:port])");
+    // host, host:port, [v6]:port
+    std::string host = s, port;
+    if (s[0] == '[') {
+        size_t close = s.find(']');
+        if (close == std::string::npos) throw ConfigError("'mapistore:imap_server = " + s + "': unclosed '['");
+        host = s.substr(1, close - 1);
+        if (close + 1 < s.size()) {
+            if (s[close + 1] != ':') throw ConfigError("'mapistore:imap_server = " + s + "': expected ':' after ']'");
+            port = s.substr(close + 2);
+        }
+    } else if (size_t colon = s.rfind(':'); colon != std::string::npos && s.find(':') == colon) {
+        host = s.substr(0, colon);
+        port = s.substr(colon + 1);
+    }
+    if (host.empty()) throw ConfigError("'mapistore:imap_server = " + s + "': no host");
+    c.host = host;
+    if (!port.empty()) c.port = parse_unsigned("mapistore:imap_server port", port, 65535);
+    if (c.port == 0) throw ConfigError("'mapistore:imap_server = " + s + "': port 0");
+    c.master_user = conf.get_or("global", "mapistore:imap_master_user", "");
+    c.master_password_file = conf.get_or("global", "mapistore:imap_master_password_file", "");
+    if (c.master_user.empty() || c.master_password_file.empty())
+        throw ConfigError("'mapistore:imap_server' needs 'mapistore:imap_master_user' and "
+                          "'mapistore:imap_master_password_file' (the gateway logs in as a master user)");
+    c.starttls = conf.get_bool("global", "mapistore:imap_starttls", false);
+    if (auto t = conf.global("mapistore:imap_timeout")) c.timeout_ms = parse_unsigned("mapistore:imap_timeout", *t, 3600000);
+    c.sent_folder = conf.get_or("global", "mapistore:imap_sent_folder", "");
+    c.drafts_folder = conf.get_or("global", "mapistore:imap_drafts_folder", "");
+    c.trash_folder = conf.get_or("global", "mapistore:imap_trash_folder", "");
+    c.junk_folder = conf.get_or("global", "mapistore:imap_junk_folder", "");
+    c.outbox_folder = conf.get_or("global", "mapistore:imap_outbox_folder", "");
+    return c;
+}
+
+}  // namespace
+
 GatewayConfig GatewayConfig::from(const SmbConf& conf) {
     GatewayConfig g;
     g.engine_socket = conf.get_or("global", "mapiproxy:engine_socket", g.engine_socket);
@@ -239,6 +287,7 @@ GatewayConfig GatewayConfig::from(const SmbConf& conf) {
             }
         }
     }
+    if (auto v = conf.global("mapistore:imap_server")) g.imap = parse_imap(conf, *v);
     g.realm = conf.get_or("global", "realm", "");
     g.workgroup = conf.get_or("global", "workgroup", "");
     g.netbios_name = conf.get_or("global", "netbios name", "");

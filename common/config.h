@@ -54,6 +54,21 @@ struct DbUri {
     std::string redacted() const;                // for logs: no password
 };
 
+// The IMAP mail provider (mapistore:imap_*). Without mapistore:imap_server
+// the engine keeps every folder in the fallback provider.
+struct ImapConfig {
+    std::string host = "127.0.0.1";        // mapistore:imap_server = host[:port]
+    unsigned port = 143;
+    std::string master_user;               // mapistore:imap_master_user
+    std::string master_password_file;      // mapistore:imap_master_password_file (read by the engine)
+    bool starttls = false;                 // mapistore:imap_starttls
+    unsigned timeout_ms = 30000;           // mapistore:imap_timeout (per read/write)
+    // mapistore:imap_{sent,drafts,trash,junk,outbox}_folder: the mailbox
+    // names of the special folders when the server has no SPECIAL-USE flag
+    // for them. The Outbox is an IMAP folder only when its name is given.
+    std::string sent_folder, drafts_folder, trash_folder, junk_folder, outbox_folder;
+};
+
 // Everything mapigate takes from smb.conf, with the seed guides' names.
 struct GatewayConfig {
     std::string engine_socket = "/run/mapigate/engine.sock";  // mapiproxy:engine_socket
@@ -61,6 +76,7 @@ struct GatewayConfig {
     std::optional<DbUri> indexing;          // mapistore:indexing_backend
     std::optional<DbUri> namedprops;        // mapistore:namedproperties = mysql + namedproperties:mysql_*
     std::vector<std::string> interfaces;    // dcerpc_mapiproxy:interfaces
+    std::optional<ImapConfig> imap;         // mapistore:imap_server and friends
     std::string realm;
     std::string workgroup;
     std::string netbios_name;

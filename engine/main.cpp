@@ -14,6 +14,7 @@
 #else
 #include "mapiproxy/servers/rop_engine.h"
 #endif
+#include "providers/imap/imap_provider.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -30,6 +31,23 @@
 namespace {
 
 int g_stop_pipe[2] = {-1, -1};
+
+// A secret from a file: its first line, without the line end.
+bool read_secret(const std::string& path, std::string& out) {
+    FILE* f = fopen(path.c_str(), "r");
+    if (!f) return false;
+    char buf[1024];
+    bool ok = fgets(buf, sizeof buf, f) != nullptr;
+    int err = errno;
+    fclose(f);
+    if (!ok) {
+        errno = err ? err : EINVAL;
+        return false;
+    }
+    out = buf;
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return !out.empty() || (errno = EINVAL, false);
+}
 
 void on_signal(int) {
     char c = 1;
@@ -155,6 +173,24 @@ int main(int argc, char** argv) {
             // Keep serving: EMSMDB sessions still open, store ROPs fail until the database is back.
             LOG_ERROR("openchangedb %s: schema migration failed: %s", cfg.openchangedb->redacted().c_str(), e.what());
         }
+    }
+    if (store && cfg.imap) {
+        // Mail lives on IMAP: the gateway logs in as the master user for
+        // each mailbox owner. The password is read once, here.
+        std::string password;
+        if (!read_secret(cfg.imap->master_password_file, password)) {
+            LOG_ERROR("mapistore:imap_master_password_file %s: cannot read it: %s",
+                      cfg.imap->master_password_file.c_str(), strerror(errno));
+            if (foreground) fprintf(stderr, "mapigate-engine: cannot read %s\n", cfg.imap->master_password_file.c_str());
+            return 1;
+        }
+        auto settings = mg::imap::make_settings(*cfg.imap, password);
+        store->set_extra_providers([settings](mg::store::ProviderMap& m, mg::store::Database& db,
+                                              mg::store::IdAllocator& ids, const mg::store::MailboxContext& ctx) {
+            mg::imap::add_imap_provider(settings, m, db, ids, ctx);
+        });
+        LOG_INFO("mail folders on IMAP server %s (master user %s)", settings->server.c_str(),
+                 cfg.imap->master_user.c_str());
     }
     mg::emsmdb::RopProcessorFactory rop_factory = mg::emsmdb::default_rop_factory(store);
 #else

@@ -1,9 +1,11 @@
 #include "mapistore/mailbox.h"
 
+#include "common/log.h"
 #include "libmapi/proptags.h"
 #include "providers/fallback/fallback.h"
 
 #include <algorithm>
+#include <set>
 
 namespace mg::store {
 
@@ -99,12 +101,24 @@ std::string special_folder_name(FolderRole role, uint32_t locale) {
     }
 }
 
-std::string default_route(FolderRole role, const std::string& parent_provider, const ProviderMap& providers) {
-    auto have = [&](const char* n) { return providers.count(n) != 0; };
-    if (is_mail_role(role) && have("imap")) return "imap";
-    if (is_groupware_role(role) && have("sql")) return "sql";
-    if (role == FolderRole::Generic && !parent_provider.empty() && providers.count(parent_provider))
-        return parent_provider;
+std::string default_route(FolderRole role, const std::string& parent_provider, const ProviderMap& providers,
+                          FolderRole parent_role, const std::string& container_class) {
+    auto holds = [&](const char* n) {
+        auto it = providers.find(n);
+        return it != providers.end() && it->second->holds_role(role);
+    };
+    if (is_mail_role(role) && holds("imap")) return "imap";
+    if (is_groupware_role(role) && holds("sql")) return "sql";
+    if (role == FolderRole::Generic) {
+        // A folder of another kind than mail (calendar, contacts ...) never
+        // goes to IMAP; a new folder directly under the IPM subtree is a mail
+        // folder unless its class says otherwise (Outlook sets the class after
+        // RopCreateFolder).
+        bool mail = container_class.empty() || container_class.rfind("IPF.Note", 0) == 0;
+        if (parent_provider == "imap" && !mail) return "fallback";
+        if (parent_role == FolderRole::IpmSubtree && mail && holds("imap")) return "imap";
+        if (!parent_provider.empty() && providers.count(parent_provider)) return parent_provider;
+    }
     return "fallback";
 }
 
@@ -126,6 +140,7 @@ std::unique_ptr<Mailbox> Mailbox::logon(Database& db, IdAllocator& ids, const st
     if (!providers) providers = fallback_provider_factory(db, ids);
     auto mb = std::make_unique<Mailbox>(db, ids, info, providers(info.context(codepage)));
     if (!info.provisioned) mb->ensure_special_folders();
+    mb->try_sync_folders();
     return mb;
 }
 
@@ -143,17 +158,19 @@ Provider& Mailbox::provider(const std::string& name) {
 FolderRecord Mailbox::create_folder_record(Id parent, FolderRole role, const std::string& name,
                                            const std::string& cls, uint8_t type, const PropList& props) {
     std::string parent_provider;
+    FolderRole parent_role = FolderRole::Generic;
     ObjectRef parent_ref;
     if (parent) {
         FolderRecord p = odb_.folder_or_throw(info_, parent);
         parent_provider = p.provider;
+        parent_role = p.role;
         parent_ref = p.ref();
     }
     OpenChangeDb::NewFolder nf;
     nf.fid = odb_.allocate_id(info_);
     nf.parent_fid = parent;
     nf.role = role;
-    nf.provider = default_route(role, parent_provider, providers_);
+    nf.provider = default_route(role, parent_provider, providers_, parent_role, cls);
     nf.display_name = name;
     nf.container_class = cls;
     nf.folder_type = type;
@@ -396,7 +413,12 @@ public:
             uint16_t id = prop_id(v.tag);
             if (id == prop_id(PidTagDisplayName) && std::holds_alternative<std::string>(v.value)) {
                 try {
-                    mb_.odb_.move_folder(mb_.info_, rec_.fid, rec_.parent_fid, std::get<std::string>(v.value));
+                    // A generic folder's backend follows (IMAP RENAME); a
+                    // special folder keeps its backend name.
+                    if (rec_.role == FolderRole::Generic)
+                        mb_.move_folder(rec_.fid, rec_.parent_fid, std::get<std::string>(v.value));
+                    else
+                        mb_.odb_.move_folder(mb_.info_, rec_.fid, rec_.parent_fid, std::get<std::string>(v.value));
                 } catch (const StoreError& e) {
                     problems.push_back({uint16_t(i), v.tag, e.ec()});
                 }
@@ -485,12 +507,17 @@ bool Mailbox::delete_folder(Id fid, uint8_t flags) {
             if (pf->content_count(false) || pf->content_count(true)) return true;
         }
     }
+    // A backend with folders of its own (IMAP) has no soft deletion: its
+    // folder goes now, or the next hierarchy sync would bring it back.
+    auto backend_delete = [&](const FolderRecord& r) {
+        Provider& p = provider(r.provider);
+        if (hard || p.syncs_hierarchy()) p.delete_folder(r.ref());
+    };
     db_.transaction([&] {
         // Children first; a provider failure aborts before openchangedb
         // forgets anything (a backend failure is an error, never a loss).
-        for (auto it = tree.rbegin(); it != tree.rend(); ++it)
-            if (hard) provider(it->provider).delete_folder(it->ref());
-        if (hard) provider(f.provider).delete_folder(f.ref());
+        for (auto it = tree.rbegin(); it != tree.rend(); ++it) backend_delete(*it);
+        backend_delete(f);
         odb_.delete_folder_tree(info_, fid, hard);
         odb_.touch_folder(info_, f.parent_fid);
     });
@@ -501,10 +528,22 @@ void Mailbox::move_folder(Id fid, Id new_parent, const std::string& new_name) {
     FolderRecord f = odb_.folder_or_throw(info_, fid);
     if (f.role != FolderRole::Generic) throw StoreError(ec::AccessDenied, "special folders cannot be moved");
     FolderRecord np = odb_.folder_or_throw(info_, new_parent);
+    Provider& p = provider(f.provider);
+    if (p.syncs_hierarchy() && np.provider != f.provider && np.role != FolderRole::IpmSubtree)
+        throw StoreError(ec::NotSupported, "a " + f.provider + " folder can only move under the IPM subtree or "
+                                           "another " + f.provider + " folder");
     db_.transaction([&] {
         odb_.move_folder(info_, fid, new_parent, new_name);
-        std::string uri = provider(f.provider).move_folder(f.ref(), np.ref(), new_name);
-        if (uri != f.uri) odb_.set_folder_uri(info_, fid, uri);
+        std::string uri = p.move_folder(f.ref(), np.ref(), new_name);
+        if (uri != f.uri) {
+            odb_.set_folder_uri(info_, fid, uri);
+            // The backend names of the subfolders follow their parent's
+            // (IMAP: "a/b" -> "c/b" when "a" becomes "c").
+            if (!f.uri.empty())
+                for (const auto& d : odb_.subtree(info_, fid))
+                    if (d.provider == f.provider && d.uri.size() > f.uri.size() && d.uri.rfind(f.uri, 0) == 0)
+                        odb_.set_folder_uri(info_, d.fid, uri + d.uri.substr(f.uri.size()));
+        }
     });
 }
 
@@ -584,6 +623,123 @@ void Mailbox::empty_folder(Id fid, bool associated, bool hard) {
     });
 }
 
+// ---------------------------------------------------------------- hierarchy sync
+
+void Mailbox::try_sync_folders() {
+    try {
+        sync_folders();
+    } catch (const StoreError& e) {
+        // The folders stay as they are: an unreachable backend is an error
+        // for its folders' contents, never a deletion (lessons-from-anchors).
+        LOG_WARN("mailbox %s: folder sync skipped: %s", info_.owner.c_str(), e.what());
+    }
+}
+
+void Mailbox::sync_folders() {
+    if (info_.is_public) return;
+    for (auto& [name, p] : providers_) {
+        if (!p->syncs_hierarchy()) continue;
+        auto ext = p->list_external_folders();  // throws when the backend is down: nothing changes
+        db_.transaction([&] { apply_sync(*p, ext); });
+    }
+}
+
+// A name for a folder coming from the backend that no live sibling has
+// (case-insensitively): "Calendar" next to the special Calendar folder
+// becomes "Calendar (2)".
+std::string Mailbox::free_name(Id parent, const std::string& name, Id self) {
+    std::string n = name;
+    for (int i = 2;; ++i) {
+        auto other = odb_.child_by_name(info_, parent, n);
+        if (!other || other->fid == self) return n;
+        n = name + " (" + std::to_string(i) + ")";
+    }
+}
+
+void Mailbox::apply_sync(Provider& p, const std::vector<Provider::ExternalFolder>& ext) {
+    const std::string pn = p.name();
+    std::map<std::string, FolderRecord> by_uri;
+    for (auto& f : odb_.folders_of_provider(info_, pn)) by_uri[f.uri] = f;
+    const Id ipm = special_fid(FolderRole::IpmSubtree);
+    std::set<std::string> listed;
+    for (const auto& e : ext) {
+        listed.insert(e.uri);
+        if (e.role != FolderRole::Generic) {
+            auto rec = odb_.folder_by_role(info_, e.role);
+            if (!rec) continue;  // ensure_special_folders creates it
+            if (rec->provider == pn) {
+                if (rec->uri == e.uri) continue;
+                LOG_INFO("mailbox %s: special folder %s now shows %s mailbox %s (was %s)", info_.owner.c_str(),
+                         rec->display_name.c_str(), pn.c_str(), e.uri.c_str(), rec->uri.c_str());
+                by_uri.erase(rec->uri);
+                odb_.set_folder_uri(info_, rec->fid, e.uri);
+            } else if (p.holds_role(e.role)) {
+                // Bound deliberately, and only when its current backend holds
+                // no normal message in it (they would be hidden).
+                if (provider_folder(*rec)->content_count(false) != 0) {
+                    LOG_WARN("mailbox %s: special folder %s keeps its %s messages; %s mailbox %s is not shown",
+                             info_.owner.c_str(), rec->display_name.c_str(), rec->provider.c_str(), pn.c_str(),
+                             e.uri.c_str());
+                    continue;
+                }
+                LOG_INFO("mailbox %s: special folder %s bound to %s mailbox %s", info_.owner.c_str(),
+                         rec->display_name.c_str(), pn.c_str(), e.uri.c_str());
+                odb_.set_folder_provider(info_, rec->fid, pn, e.uri);
+            } else {
+                continue;
+            }
+            rec->provider = pn;
+            rec->uri = e.uri;
+            by_uri[e.uri] = *rec;
+            continue;
+        }
+        Id parent = ipm;
+        if (!e.parent_uri.empty()) {
+            auto it = by_uri.find(e.parent_uri);
+            if (it == by_uri.end()) {
+                LOG_WARN("mailbox %s: %s folder %s has no known parent %s; not shown", info_.owner.c_str(), pn.c_str(),
+                         e.uri.c_str(), e.parent_uri.c_str());
+                continue;
+            }
+            parent = it->second.fid;
+        }
+        auto it = by_uri.find(e.uri);
+        if (it != by_uri.end()) {
+            FolderRecord& r = it->second;
+            if (r.role != FolderRole::Generic) continue;
+            if (r.parent_fid != parent || r.display_name != e.name) {
+                std::string name = free_name(parent, e.name, r.fid);
+                if (r.parent_fid != parent || name != r.display_name) {
+                    odb_.move_folder(info_, r.fid, parent, name);
+                    r.parent_fid = parent;
+                    r.display_name = name;
+                }
+            }
+            continue;
+        }
+        OpenChangeDb::NewFolder nf;
+        nf.fid = odb_.allocate_id(info_);
+        nf.parent_fid = parent;
+        nf.provider = pn;
+        nf.uri = e.uri;
+        nf.display_name = free_name(parent, e.name, 0);
+        nf.container_class = e.container_class;
+        LOG_INFO("mailbox %s: %s folder %s appeared", info_.owner.c_str(), pn.c_str(), e.uri.c_str());
+        by_uri[e.uri] = odb_.create_folder(info_, nf);
+        odb_.touch_folder(info_, parent);
+    }
+    // Folders the backend no longer lists (a successful, complete list: a
+    // failure never gets here) are removed, special folders never.
+    for (auto& [uri, r] : by_uri) {
+        if (listed.count(uri) || r.role != FolderRole::Generic) continue;
+        if (!odb_.folder(info_, r.fid)) continue;  // went with its parent
+        LOG_INFO("mailbox %s: %s folder %s is gone from the backend; removed", info_.owner.c_str(), pn.c_str(),
+                 uri.c_str());
+        odb_.delete_folder_tree(info_, r.fid, false);
+        odb_.touch_folder(info_, r.parent_fid);
+    }
+}
+
 // ---------------------------------------------------------------- tables
 
 namespace {
@@ -655,7 +811,8 @@ std::unique_ptr<Cursor> Mailbox::contents_table(Id fid, const TableQuery& q) {
     FolderRecord f = odb_.folder_or_throw(info_, fid);
     std::shared_ptr<Folder> pf = provider_folder(f);
     CursorFactory open = [pf](const TableQuery& tq) { return pf->query_contents(tq); };
-    RowLoader load = [pf, fid](std::span<const Id> ids, const std::vector<PropTag>& cols) {
+    RowLoader load = [pf, fid, associated = q.associated](std::span<const Id> ids, const std::vector<PropTag>& cols) {
+        if (auto rows = pf->load_rows(ids, cols, associated)) return std::move(*rows);
         std::vector<Row> out;
         for (Id mid : ids) {
             try {

@@ -25,7 +25,10 @@ using ProviderFactory = std::function<ProviderMap(const MailboxContext&)>;
 ProviderFactory fallback_provider_factory(Database& db, IdAllocator& ids);
 // Which provider holds a new folder of `role` (or a generic folder whose
 // parent lives in `parent_provider`), among the registered ones.
-std::string default_route(FolderRole role, const std::string& parent_provider, const ProviderMap& providers);
+// `parent_role` and `container_class` tell a mail folder created under the
+// IPM subtree (IMAP) from others.
+std::string default_route(FolderRole role, const std::string& parent_provider, const ProviderMap& providers,
+                          FolderRole parent_role = FolderRole::Generic, const std::string& container_class = {});
 
 // Localized display name of a special folder (en 0x409, fr 0x40c, de 0x407;
 // other locales fall back to English).
@@ -52,6 +55,12 @@ public:
     // of the root folder and the Inbox; sets the default receive folders.
     void ensure_special_folders();
     Id special_fid(FolderRole role);  // ecNotFound when missing
+
+    // Hierarchy sync (provider.h syncs_hierarchy): openchangedb follows the
+    // backends' folder lists. Throws when a backend cannot be reached
+    // (nothing is changed then); try_sync_folders logs that instead.
+    void sync_folders();
+    void try_sync_folders();
 
     // Store properties computed here (PidTagIpmSubtreeEntryId, ...): the
     // values of `tags`, PT_ERROR ecNotFound for the others.
@@ -113,6 +122,8 @@ private:
     FolderRecord create_folder_record(Id parent, FolderRole role, const std::string& name, const std::string& cls,
                                       uint8_t type, const PropList& props);
     std::unique_ptr<Folder> provider_folder(const FolderRecord& f);
+    void apply_sync(Provider& p, const std::vector<Provider::ExternalFolder>& ext);
+    std::string free_name(Id parent, const std::string& name, Id self);
     PropList folder_row(const FolderRecord& f, const std::vector<PropTag>& cols);
 
     Database& db_;

@@ -39,6 +39,18 @@ uint64_t IdAllocator::reserve(uint64_t mailbox_id, uint64_t n) {
     // Committed at once on our own connection: a reservation is never undone,
     // so two processes can never hand out the same GLOBCNT (unused ids of a
     // range are simply skipped after a restart; GLOBCNTs need not be dense).
+    // A connection lost since the last reservation (MariaDB restarted) costs
+    // one retry on a fresh one: nothing else runs in this transaction.
+    for (int attempt = 0;; ++attempt) {
+        try {
+            return reserve_once(mailbox_id, n);
+        } catch (const DbError& e) {
+            if (!e.connection_lost() || attempt > 0) throw;
+        }
+    }
+}
+
+uint64_t IdAllocator::reserve_once(uint64_t mailbox_id, uint64_t n) {
     return db_.transaction([&] {
         auto row = db_.query_one("SELECT next_globcnt FROM globcnt_counters WHERE mailbox_id = ? FOR UPDATE",
                                  {mailbox_id});
@@ -340,6 +352,20 @@ ChangeStamp OpenChangeDb::touch_folder(const MailboxInfo& mb, Id fid) {
 
 void OpenChangeDb::set_folder_uri(const MailboxInfo& mb, Id fid, const std::string& uri) {
     db_.exec("UPDATE folders SET uri = ? WHERE mailbox_id = ? AND fid = ?", {uri, mb.id, fid});
+}
+
+void OpenChangeDb::set_folder_provider(const MailboxInfo& mb, Id fid, const std::string& provider,
+                                       const std::string& uri) {
+    db_.exec("UPDATE folders SET provider = ?, uri = ? WHERE mailbox_id = ? AND fid = ?", {provider, uri, mb.id, fid});
+}
+
+std::vector<FolderRecord> OpenChangeDb::folders_of_provider(const MailboxInfo& mb, const std::string& provider) {
+    std::vector<FolderRecord> out;
+    for (auto& r : db_.query(std::string("SELECT ") + kFolderCols +
+                                 " FROM folders WHERE mailbox_id = ? AND provider = ? AND deleted = 0 ORDER BY fid",
+                             {mb.id, provider}))
+        out.push_back(folder_from(r));
+    return out;
 }
 
 void OpenChangeDb::set_container_class(const MailboxInfo& mb, Id fid, const std::string& cls) {

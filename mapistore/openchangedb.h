@@ -79,6 +79,7 @@ public:
 
 private:
     uint64_t reserve(uint64_t mailbox_id, uint64_t n);
+    uint64_t reserve_once(uint64_t mailbox_id, uint64_t n);
     std::mutex mu_;
     Database db_;
     uint64_t range_;
@@ -156,6 +157,11 @@ public:
     ChangeStamp touch_folder(const MailboxInfo& mb, Id fid);
     void set_folder_uri(const MailboxInfo& mb, Id fid, const std::string& uri);
     void set_container_class(const MailboxInfo& mb, Id fid, const std::string& cls);
+    // Hands a folder to another provider (a special folder bound to its
+    // IMAP mailbox by the hierarchy sync); ids and ICS keys stay.
+    void set_folder_provider(const MailboxInfo& mb, Id fid, const std::string& provider, const std::string& uri);
+    // The live folders a provider holds.
+    std::vector<FolderRecord> folders_of_provider(const MailboxInfo& mb, const std::string& provider);
     // Rename and/or move (a change: new CN). ecDuplicateName on collision.
     void move_folder(const MailboxInfo& mb, Id fid, Id new_parent, const std::string& new_name);
     // Soft delete (the rows stay, flagged) or hard delete of a folder and

@@ -208,6 +208,14 @@ public:
     // Returns the ids not found (MS-OXCFOLD 3.2.5.6 partial completion).
     virtual std::vector<Id> move_copy_messages(std::span<const Id> mids, const ObjectRef& dest, bool copy,
                                                std::span<const Id> new_mids) = 0;
+    // Rows of the given messages with `columns`, in the ids' order (missing
+    // ones left out), the way a contents-table page is read: for the generic
+    // sort of mapistore/tables.h. nullopt: the caller opens each message.
+    virtual std::optional<std::vector<Row>> load_rows(std::span<const Id> mids, const std::vector<PropTag>& columns,
+                                                      bool associated) {
+        (void)mids, (void)columns, (void)associated;
+        return std::nullopt;
+    }
 };
 
 // What a provider is told about the mailbox it serves.
@@ -242,15 +250,31 @@ public:
                                     const std::string& new_name) = 0;
     virtual std::unique_ptr<Folder> open_folder(const ObjectRef& folder) = 0;
 
-    // Folders that exist in the backend but not yet in openchangedb, or the
-    // reverse, are reported by the provider's hierarchy sync (IMAP LIST);
-    // the fallback provider has nothing to sync.
+    // Whether the provider holds the special folder `role` when it is the
+    // default route for it (mapistore/mailbox.cpp default_route).
+    virtual bool holds_role(FolderRole role) const {
+        (void)role;
+        return true;
+    }
+
+    // Hierarchy sync for backends that have folders of their own (IMAP
+    // LIST). When syncs_hierarchy(), list_external_folders() returns EVERY
+    // folder of the backend (parents before children; role != Generic for
+    // the ones that play a special folder) and the mailbox makes
+    // openchangedb follow it (Mailbox::sync_folders): new ones are added,
+    // renamed/moved ones follow, ones the backend no longer lists are
+    // removed. A backend that cannot be reached throws (never an empty
+    // list: nothing is deleted because of a failure). Such a provider also
+    // deletes its folders itself on a soft delete (it has no soft deletion).
+    // The fallback provider has nothing to sync.
     struct ExternalFolder {
         std::string uri;
-        std::string parent_uri;
+        std::string parent_uri;  // "" for a top-level folder (under the IPM subtree)
         std::string name;
         FolderRole role = FolderRole::Generic;
+        std::string container_class;  // of a new folder ("" = none)
     };
+    virtual bool syncs_hierarchy() const { return false; }
     virtual std::vector<ExternalFolder> list_external_folders() { return {}; }
 };
 

@@ -4,7 +4,7 @@
 //   mapigate-client [-H host] [-U user%password] [-W domain] [--kerberos] COMMAND [ARGS]
 //
 // Commands are entries of one table (commands() below). The store commands
-// (folders, props, mkdir, rmdir, set-prop, del-prop, table, named) run on
+// (folders, props, mkdir, rmdir, set-prop, del-prop, table, msg, read, rm, named) run on
 // client/mapi_session.h: one EcDoConnectEx and one RopLogon per process (or
 // per shell), server objects kept across commands. `shell` reads commands
 // from standard input, one per line, on one connection and one session, and
@@ -271,6 +271,49 @@ void cmd_mkdir(Context& ctx, const std::vector<std::string>& words) {
     printf("existed: %s\n", existed ? "true" : "false");
 }
 
+std::vector<uint64_t> message_ids(const std::vector<std::string>& words, size_t from) {
+    std::vector<uint64_t> mids;
+    for (size_t i = from; i < words.size(); ++i) mids.push_back(parse_number(words[i].c_str(), "message id"));
+    return mids;
+}
+
+void cmd_read(Context& ctx, const std::vector<std::string>& words) {
+    CmdArgs a(words, {}, {"--unread"});
+    a.need(2, kAnyArgs, "read FOLDER MID... [--unread]");
+    MapiSession& m = ctx.store();
+    Folder f = m.open_folder(m.resolve_folder(a.positional[0]));
+    uint8_t flags = a.has("--unread") ? mg::rop::rfClearReadFlag : mg::rop::rfDefault;
+    bool partial = m.set_read_flags(f, message_ids(a.positional, 1), flags);
+    printf("partial completion: %s\n", partial ? "true" : "false");
+}
+
+void cmd_msg(Context& ctx, const std::vector<std::string>& words) {
+    CmdArgs a(words, {}, {});
+    a.need(2, kAnyArgs, "msg FOLDER MID [TAG...]");
+    using namespace mapi;
+    MapiSession& m = ctx.store();
+    uint64_t fid = m.resolve_folder(a.positional[0]);
+    ServerObject msg = m.open_message(fid, parse_number(a.positional[1].c_str(), "message id"));
+    std::vector<PropTag> tags;
+    for (size_t i = 2; i < a.positional.size(); ++i) {
+        auto more = parse_tag_list(a.positional[i]);
+        tags.insert(tags.end(), more.begin(), more.end());
+    }
+    if (tags.empty())
+        tags = {PidTagMid, PidTagSubject, PidTagSenderName, PidTagSenderEmailAddress, PidTagDisplayTo,
+                PidTagMessageFlags, PidTagHasAttachments, PidTagInternetMessageId, PidTagBody};
+    print_props(m.get_props(msg, tags));
+}
+
+void cmd_rm(Context& ctx, const std::vector<std::string>& words) {
+    CmdArgs a(words, {}, {"--hard"});
+    a.need(2, kAnyArgs, "rm FOLDER MID... [--hard]");
+    MapiSession& m = ctx.store();
+    Folder f = m.open_folder(m.resolve_folder(a.positional[0]));
+    bool partial = m.delete_messages(f, message_ids(a.positional, 1), a.has("--hard"));
+    printf("partial completion: %s\n", partial ? "true" : "false");
+}
+
 void cmd_rmdir(Context& ctx, const std::vector<std::string>& words) {
     CmdArgs a(words, {"--flags"}, {"--hard", "--only-if-empty"});
     a.need(1, 1, "rmdir FOLDER [--only-if-empty] [--hard] [--flags N]");
@@ -430,6 +473,12 @@ const std::vector<Command>& commands() {
         {"table", "FOLDER [--hierarchy [--depth]|--contents|--associated] [--columns TAG,...] [--sort TAG[:desc],...] "
                   "[--restrict EXPR] [--limit N]",
          "rows of a folder's hierarchy (default) or contents table, 100 per QueryRows", 1, kAnyArgs, cmd_table, true},
+        {"read", "FOLDER MID... [--unread]", "RopSetReadFlags: marks messages read (or unread)", 2, kAnyArgs, cmd_read,
+         true},
+        {"msg", "FOLDER MID [TAG...]", "RopOpenMessage (read-only) and properties of the message", 2, kAnyArgs,
+         cmd_msg, true},
+        {"rm", "FOLDER MID... [--hard]", "RopDeleteMessages (RopHardDeleteMessages with --hard)", 2, kAnyArgs, cmd_rm,
+         true},
         {"named", "GUID NAME|LID [--no-create]", "id of a named property (created unless --no-create)", 2, kAnyArgs,
          cmd_named, true},
     };

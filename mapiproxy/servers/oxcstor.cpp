@@ -95,7 +95,7 @@ uint32_t logon(RopContext& ctx, const rop::RopLogon::Request& rq, rop::RopLogon:
     SessionStore& st = session_store(ctx);
     auto mb = std::shared_ptr<store::Mailbox>(
         store::Mailbox::logon(st.db(), st.backend().ids(), who.account, who.user_sid, who.locale_string,
-                              store::fallback_provider_factory(st.db(), st.backend().ids()), who.codepage));
+                              st.backend().private_providers(st.db()), who.codepage));
     auto obj = std::make_shared<LogonObject>();
     obj->is_private = true;
     obj->mailbox = mb;

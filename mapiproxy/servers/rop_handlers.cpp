@@ -13,6 +13,16 @@ store::IdAllocator& StoreBackend::ids() {
     return *ids_;
 }
 
+store::ProviderFactory StoreBackend::private_providers(store::Database& db) {
+    auto fallback = store::fallback_provider_factory(db, ids());
+    if (!extra_) return fallback;
+    return [this, fallback, &db](const store::MailboxContext& ctx) {
+        store::ProviderMap m = fallback(ctx);
+        extra_(m, db, ids(), ctx);
+        return m;
+    };
+}
+
 void StoreBackend::migrate() {
     store::Database db(uri_);
     int n = store::Migrations::apply(db);

@@ -9,10 +9,16 @@
 #include "mapiproxy/servers/rop_processor.h"
 #include "mapistore/mailbox.h"
 
+#include <functional>
 #include <memory>
 #include <mutex>
 
 namespace mg::emsmdb {
+
+// Adds the providers of a private mailbox beyond the fallback one (the
+// engine adds the IMAP provider when mapistore:imap_server is set).
+using ExtraProviders = std::function<void(store::ProviderMap&, store::Database&, store::IdAllocator&,
+                                          const store::MailboxContext&)>;
 
 // Process-wide store configuration shared by every session.
 class StoreBackend {
@@ -25,9 +31,13 @@ public:
     // This server's name (NetBIOS, upper case): the last component of its
     // legacy DN, "/o=<org>/ou=<group>/cn=Configuration/cn=Servers/cn=<NAME>".
     std::string server_name;
+    void set_extra_providers(ExtraProviders extra) { extra_ = std::move(extra); }
+    // The providers of a session's private mailbox: fallback + extras.
+    store::ProviderFactory private_providers(store::Database& db);
 
 private:
     DbUri uri_;
+    ExtraProviders extra_;
     std::once_flag ids_once_;
     std::unique_ptr<store::IdAllocator> ids_;
 };

@@ -578,15 +578,22 @@ void Client::unselect() {
 // ---- messages
 
 FetchItem Client::parse_fetch(const Response& r) {
+    Response copy = r;
+    return parse_fetch(std::move(copy));
+}
+
+// Takes the response apart: envelopes, body structures and sections are
+// moved, not copied (a page of FETCH data is mostly these).
+FetchItem Client::parse_fetch(Response&& r) {
     if (!r.number || r.args.size() != 1 || !r.args[0].is_list()) throw ImapProtocolError("malformed FETCH response");
     FetchItem f;
     f.seq = uint32_t(*r.number);
-    const std::vector<Value>& a = r.args[0].items;
+    std::vector<Value>& a = r.args[0].items;
     if (a.size() % 2) throw ImapProtocolError("FETCH data has an odd number of items");
     for (size_t i = 0; i < a.size(); i += 2) {
         if (a[i].kind != Value::Atom) throw ImapProtocolError("FETCH item name is not an atom");
         std::string k = upper(a[i].text);
-        const Value& v = a[i + 1];
+        Value& v = a[i + 1];
         if (k == "UID") f.uid = v.number32();
         else if (k == "FLAGS") f.flags = atoms_of(v);
         else if (k == "MODSEQ") {
@@ -594,10 +601,12 @@ FetchItem Client::parse_fetch(const Response& r) {
             f.modseq = v.items[0].number();
         } else if (k == "RFC822.SIZE") f.size = v.number();
         else if (k == "INTERNALDATE") f.internaldate = v.str();
-        else if (k == "ENVELOPE") f.envelope = v;
-        else if (k == "BODYSTRUCTURE" || k == "BODY") f.bodystructure = v;
-        else if (k.find('[') != std::string::npos || k == "RFC822" || k == "RFC822.HEADER" || k == "RFC822.TEXT")
-            f.sections[k] = v.nstr().value_or(std::string());
+        else if (k == "ENVELOPE") f.envelope = std::move(v);
+        else if (k == "BODYSTRUCTURE" || k == "BODY") f.bodystructure = std::move(v);
+        else if (k.find('[') != std::string::npos || k == "RFC822" || k == "RFC822.HEADER" || k == "RFC822.TEXT") {
+            if (v.kind != Value::Nil && v.kind != Value::List) f.sections[k] = std::move(v.text);
+            else f.sections[k] = v.nstr().value_or(std::string());
+        }
     }
     return f;
 }
@@ -613,9 +622,9 @@ std::vector<FetchItem> Client::uid_fetch(std::string_view uid_set, std::string_v
     }
     CommandResult r = run(cmd);
     std::vector<FetchItem> out;
-    for (const Response& u : r.untagged) {
+    for (Response& u : r.untagged) {
         if (u.name == "FETCH") {
-            FetchItem f = parse_fetch(u);
+            FetchItem f = parse_fetch(std::move(u));
             if (f.uid) {
                 out.push_back(std::move(f));
                 continue;

@@ -233,6 +233,7 @@ public:
 
     // Protocol-level parsing helpers, public for the tests.
     static FetchItem parse_fetch(const Response& r);
+    static FetchItem parse_fetch(Response&& r);
     static MailboxInfo parse_list(const Response& r);
     static StatusInfo parse_status_items(const std::vector<Value>& items);
 

@@ -256,13 +256,23 @@ bool Response::is_status() const {
 
 // ---- Framer
 
+void Framer::feed(std::string_view bytes) {
+    if (head_ > 0) {
+        buf_.erase(0, head_);
+        scan_ -= head_;
+        line_start_ -= head_;
+        head_ = 0;
+    }
+    buf_.append(bytes);
+}
+
 std::optional<std::string> Framer::next() {
     for (;;) {
         if (scan_ > buf_.size()) return std::nullopt;  // inside a literal
         size_t crlf = buf_.find("\r\n", scan_);
         if (crlf == std::string::npos) {
             if (buf_.size() - line_start_ > max_line_) throw ImapProtocolError("response line too long");
-            scan_ = buf_.empty() ? 0 : std::max(scan_, buf_.size() - 1);  // a split CRLF is found next time
+            scan_ = buf_.size() == head_ ? head_ : std::max(scan_, buf_.size() - 1);  // a split CRLF is found next time
             return std::nullopt;
         }
         if (crlf - line_start_ > max_line_) throw ImapProtocolError("response line too long");
@@ -273,9 +283,8 @@ std::optional<std::string> Framer::next() {
             line_start_ = scan_;
             continue;
         }
-        std::string out = buf_.substr(0, crlf + 2);
-        buf_.erase(0, crlf + 2);
-        scan_ = line_start_ = 0;
+        std::string out = buf_.substr(head_, crlf + 2 - head_);
+        head_ = scan_ = line_start_ = crlf + 2;
         return out;
     }
 }

@@ -82,14 +82,18 @@ class Framer {
 public:
     explicit Framer(size_t max_literal = size_t(512) << 20, size_t max_line = 1 << 20)
         : max_literal_(max_literal), max_line_(max_line) {}
-    void feed(std::string_view bytes) { buf_.append(bytes); }
+    void feed(std::string_view bytes);
     // The next complete response (raw bytes incl. the final CRLF), or nullopt
     // when more input is needed.
     std::optional<std::string> next();
-    size_t buffered() const { return buf_.size(); }
+    size_t buffered() const { return buf_.size() - head_; }
 
 private:
+    // Responses are taken from head_ on; the consumed bytes before it are
+    // dropped when more input arrives, not after every response (a 64 KiB
+    // read of small FETCH responses would otherwise be moved once per response).
     std::string buf_;
+    size_t head_ = 0;        // start of the current response
     size_t scan_ = 0;        // bytes of buf_ already known to belong to the current response
     size_t line_start_ = 0;  // start of the current line segment (for max_line)
     size_t max_literal_, max_line_;

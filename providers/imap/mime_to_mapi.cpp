@@ -421,18 +421,8 @@ MapiMessage Converter::convert(GMimeMessage* m, std::string_view raw_header, std
     }
 
     // Importance / priority / sensitivity (2.2.3.2.7-9), receipts.
-    int32_t importance = 1;
-    if (const char* v = g_mime_object_get_header(GMIME_OBJECT(m), "Importance")) {
-        std::string s = lower(cstr(v));
-        if (s.find("high") != std::string::npos) importance = 2;
-        else if (s.find("low") != std::string::npos) importance = 0;
-    } else if (const char* x = g_mime_object_get_header(GMIME_OBJECT(m), "X-Priority")) {
-        std::string s = cstr(x);
-        size_t i = s.find_first_not_of(" \t");
-        if (i != std::string::npos && (s[i] == '1' || s[i] == '2')) importance = 2;
-        else if (i != std::string::npos && (s[i] == '4' || s[i] == '5')) importance = 0;
-    }
-    put_i32(p, PidTagImportance, importance);
+    put_i32(p, PidTagImportance, importance_from_headers(g_mime_object_get_header(GMIME_OBJECT(m), "Importance"),
+                                                         g_mime_object_get_header(GMIME_OBJECT(m), "X-Priority")));
     if (const char* v = g_mime_object_get_header(GMIME_OBJECT(m), "Priority")) {
         std::string s = lower(cstr(v));
         put_i32(p, PidTagPriority, s.find("non-urgent") != std::string::npos ? -1 : s.find("urgent") != std::string::npos ? 1 : 0);
@@ -520,6 +510,43 @@ const PropValue* MapiMessage::find(PropTag tag) const {
     for (const PropValue& v : props)
         if (v.tag == tag) return &v;
     return nullptr;
+}
+
+int32_t importance_from_headers(const char* importance, const char* x_priority) {
+    if (importance) {
+        std::string s = lower(importance);
+        if (s.find("high") != std::string::npos) return 2;
+        if (s.find("low") != std::string::npos) return 0;
+        return 1;
+    }
+    if (x_priority) {
+        std::string s = x_priority;
+        size_t i = s.find_first_not_of(" \t");
+        if (i != std::string::npos && (s[i] == '1' || s[i] == '2')) return 2;
+        if (i != std::string::npos && (s[i] == '4' || s[i] == '5')) return 0;
+    }
+    return 1;
+}
+
+std::string decode_header_text(std::string_view raw) {
+    std::string in = utf8_lossless(raw);
+    if (in.find("=?") == std::string::npos) return in;  // no encoded-word: nothing to decode
+    gmime_init_once();
+    char* d = g_mime_utils_header_decode_text(nullptr, in.c_str());
+    if (!d) return in;
+    std::string out = utf8_lossless(d);
+    g_free(d);
+    return out;
+}
+
+std::optional<int64_t> parse_header_date(std::string_view raw) {
+    gmime_init_once();
+    std::string in(raw);
+    GDateTime* d = g_mime_utils_header_decode_date(in.c_str());
+    if (!d) return std::nullopt;
+    int64_t ft = unix_to_filetime(g_date_time_to_unix(d), g_date_time_get_microsecond(d));
+    g_date_time_unref(d);
+    return ft;
 }
 
 int64_t unix_to_filetime(int64_t seconds, int32_t micros) {

@@ -84,6 +84,17 @@ std::pair<std::string, std::string> split_subject(const std::string& subject);
 // The Windows code page of a MIME charset name (case-insensitive), or 0.
 uint32_t codepage_of_charset(std::string_view charset);
 
+// PidTagImportance (0 low, 1 normal, 2 high; MS-OXCMAIL 2.2.3.2.7) from the
+// Importance and X-Priority header values (nullptr when absent).
+int32_t importance_from_headers(const char* importance, const char* x_priority);
+
+// A header value with its RFC 2047 encoded-words decoded, as UTF-8 (stray
+// 8-bit bytes read as ISO-8859-1).
+std::string decode_header_text(std::string_view raw);
+
+// An RFC 5322 date-time -> FILETIME; nullopt when unreadable.
+std::optional<int64_t> parse_header_date(std::string_view raw);
+
 // Unix seconds (+ microseconds) -> FILETIME (100 ns since 1601-01-01).
 int64_t unix_to_filetime(int64_t seconds, int32_t micros = 0);
 

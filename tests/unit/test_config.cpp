@@ -93,3 +93,61 @@ TEST(SmbConf, NamedPropertiesMysqlNeedsDb) {
     auto conf = SmbConf::parse("[global]\nmapistore:namedproperties = mysql\n");
     CHECK_THROWS(ConfigError, GatewayConfig::from(conf));
 }
+
+TEST_GROUP(ImapConfig) {};
+
+TEST(ImapConfig, AbsentMeansFallbackOnly) {
+    auto g = GatewayConfig::from(SmbConf::parse("[global]\n\tmapiproxy:openchangedb = mysql://u:p@h/db\n"));
+    CHECK_FALSE(g.imap.has_value());
+}
+
+TEST(ImapConfig, ServerMasterUserFolderNames) {
+    auto g = GatewayConfig::from(SmbConf::parse(
+        "[global]\n"
+        "\tmapistore:imap_server = 127.0.0.1:1143\n"
+        "\tmapistore:imap_master_user = mapigate-master\n"
+        "\tmapistore:imap_master_password_file = /etc/mapigate/master-password\n"
+        "\tmapistore:imap_starttls = yes\n"
+        "\tmapistore:imap_timeout = 5000\n"
+        "\tmapistore:imap_sent_folder = Gesendet\n"
+        "\tmapistore:imap_outbox_folder = Outbox\n"));
+    CHECK_TRUE(g.imap.has_value());
+    STRCMP_EQUAL("127.0.0.1", g.imap->host.c_str());
+    LONGS_EQUAL(1143, g.imap->port);
+    STRCMP_EQUAL("mapigate-master", g.imap->master_user.c_str());
+    STRCMP_EQUAL("/etc/mapigate/master-password", g.imap->master_password_file.c_str());
+    CHECK_TRUE(g.imap->starttls);
+    LONGS_EQUAL(5000, g.imap->timeout_ms);
+    STRCMP_EQUAL("Gesendet", g.imap->sent_folder.c_str());
+    STRCMP_EQUAL("Outbox", g.imap->outbox_folder.c_str());
+    STRCMP_EQUAL("", g.imap->drafts_folder.c_str());
+}
+
+TEST(ImapConfig, DefaultPortAndIpv6) {
+    const char* base = "\tmapistore:imap_master_user = m\n\tmapistore:imap_master_password_file = /f\n";
+    auto g = GatewayConfig::from(SmbConf::parse(std::string("[global]\n\tmapistore:imap_server = mail.example.org\n") + base));
+    STRCMP_EQUAL("mail.example.org", g.imap->host.c_str());
+    LONGS_EQUAL(143, g.imap->port);
+    g = GatewayConfig::from(SmbConf::parse(std::string("[global]\n\tmapistore:imap_server = [::1]:10143\n") + base));
+    STRCMP_EQUAL("::1", g.imap->host.c_str());
+    LONGS_EQUAL(10143, g.imap->port);
+}
+
+TEST(ImapConfig, BadValuesAreClearErrors) {
+    const char* base = "\tmapistore:imap_master_user = m\n\tmapistore:imap_master_password_file = /f\n";
+    for (const char* server : {"127.0.0.1:http", "127.0.0.1:70000", ":143", "[::1", "127.0.0.1:0"}) {
+        try {
+            GatewayConfig::from(SmbConf::parse(std::string("[global]\n\tmapistore:imap_server = ") + server + "\n" + base));
+            FAIL(server);
+        } catch (const ConfigError& e) {
+            CHECK(std::string(e.what()).find("imap_server") != std::string::npos);
+        }
+    }
+    // No master user: the gateway never uses user passwords, so it cannot log in.
+    try {
+        GatewayConfig::from(SmbConf::parse("[global]\n\tmapistore:imap_server = 127.0.0.1\n"));
+        FAIL("accepted without a master user");
+    } catch (const ConfigError& e) {
+        CHECK(std::string(e.what()).find("imap_master_user") != std::string::npos);
+    }
+}

@@ -108,6 +108,10 @@ stack_provision_dc() {
 	namedproperties:mysql_db = $MG_DB_NAME
 	mapistore:indexing_backend = mysql://$MG_DB_USER:$MG_DB_PASS@$MG_IP/$MG_DB_NAME
 	mapiproxy:openchangedb = mysql://$MG_DB_USER:$MG_DB_PASS@$MG_IP/$MG_DB_NAME
+	# --- mail on Dovecot: the gateway logs in as the master user ---
+	mapistore:imap_server = $MG_IP:$MG_IMAP_PORT
+	mapistore:imap_master_user = $MG_MASTER_USER
+	mapistore:imap_master_password_file = $MG_DIR/dovecot/conf/master-password
 	# --- sandbox specifics ---
 	mapiproxy:engine_socket = $MG_ENGINE_SOCK
 	ldap server require strong auth = no
