@@ -117,7 +117,7 @@ Bytes lzfu_decode(ByteView contents, size_t raw_size) {
 // end marker. Hash chains on two-byte prefixes find candidates, nearest first.
 class Matcher {
 public:
-    explicit Matcher(const Bytes& s) : s_(s), head_(1u << 16, -1), prev_(kDictSize, -1) {}
+    explicit Matcher(const Bytes& s) : s_(s), head_(kHashSize, -1), prev_(kDictSize, -1) {}
 
     void insert(size_t j) {
         if (j + 1 >= s_.size()) return;
@@ -147,8 +147,10 @@ public:
     }
 
 private:
-    static constexpr int kMaxChain = 512;
-    unsigned key(size_t j) const { return unsigned(s_[j]) << 8 | s_[j + 1]; }
+    static constexpr int kMaxChain = 256;
+    static constexpr unsigned kHashSize = 4096;
+    // Two-byte prefix folded to 12 bits; candidates are verified byte by byte.
+    unsigned key(size_t j) const { return (unsigned(s_[j]) * 33u ^ s_[j + 1]) & (kHashSize - 1); }
     const Bytes& s_;
     std::vector<long> head_;
     std::vector<long> prev_;
