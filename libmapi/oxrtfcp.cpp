@@ -141,13 +141,14 @@ public:
             if (n > best_len || (n == best_len && n > 0 && (j & kDictMask) < (best_pos & kDictMask))) {
                 best_len = n;
                 best_pos = j;
+                if (n == limit) break;  // nothing longer exists; bounds the time on repetitive text
             }
         }
         return {best_len, best_pos};
     }
 
 private:
-    static constexpr int kMaxChain = 256;
+    static constexpr int kMaxChain = 64;
     static constexpr unsigned kHashSize = 4096;
     // Two-byte prefix folded to 12 bits; candidates are verified byte by byte.
     unsigned key(size_t j) const { return (unsigned(s_[j]) * 33u ^ s_[j + 1]) & (kHashSize - 1); }
