@@ -231,3 +231,12 @@ TEST(OxRtfCp, EncodersRejectOversizedInput) {
     expect_throw<std::invalid_argument>([&] { rtf_compress(big); }, "exceeds");
     expect_throw<std::invalid_argument>([&] { rtf_wrap_uncompressed(big); }, "exceeds");
 }
+
+TEST(OxRtfCp, ReferenceWrapsAroundTheDictionaryEnd) {
+    // Control 03: a reference to offset 0xFFE, length 4 (the zero-filled
+    // dictionary tail, then "{\" from offset 0), then the end reference at
+    // the write position 207 + 4 = 0x0D3.
+    Bytes b = hex("00 00 00 00 04 00 00 00 4c 5a 46 75 00 00 00 00 03 ff e2 0d 30");
+    Bytes out = rtf_decompress(restamp(b));
+    check_bytes(Bytes{0, 0, '{', '\\'}, out);
+}
