@@ -5,29 +5,14 @@
 // side); the rest is the stub. A stub that decodes must re-encode, and its
 // canonical encoding must decode to the same value and re-encode identically.
 #include "libmapi/oxcrpc.h"
+#include "tests/fuzz/ndr_roundtrip.h"
 
 #include <cstdlib>
 
 using namespace mg;
 using namespace mg::oxcrpc;
 
-namespace {
-
-template <class T>
-void check(ByteView stub) {
-    T v;
-    try {
-        v = T::decode(stub);
-    } catch (const DecodeError&) {
-        return;
-    }
-    Bytes canonical = v.encode();  // must not throw: decode enforces encode's limits
-    T again = T::decode(canonical);
-    if (!(again == v)) abort();
-    if (again.encode() != canonical) abort();
-}
-
-}  // namespace
+using ndr_fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;

@@ -6,29 +6,14 @@
 // stub that decodes must re-encode, and its canonical encoding must decode to
 // the same value and re-encode identically.
 #include "libmapi/oxnspi.h"
+#include "tests/fuzz/ndr_roundtrip.h"
 
 #include <cstdlib>
 
 using namespace mg;
 using namespace mg::oxnspi;
 
-namespace {
-
-template <class T>
-void check(ByteView stub) {
-    T v;
-    try {
-        v = T::decode(stub);
-    } catch (const DecodeError&) {
-        return;
-    }
-    Bytes canonical = v.encode();  // must not throw: decode enforces encode's limits
-    T again = T::decode(canonical);
-    if (!(again == v)) abort();
-    if (again.encode() != canonical) abort();
-}
-
-}  // namespace
+using ndr_fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;
